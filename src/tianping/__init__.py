@@ -1,0 +1,70 @@
+"""Tianping (天平): assess large language models against a standard, clause by clause.
+
+Names load on first use so that ``tianping --help`` stays fast.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._api import resume, run
+    from .core import (
+        ConfigError,
+        GenerationParams,
+        Item,
+        ModelError,
+        RunError,
+        StoreError,
+        SuiteError,
+        TianpingError,
+    )
+    from .engine import EngineConfig, RunResult
+    from .suites import Suite, load_suite
+
+_LAZY = {
+    "run": "._api",
+    "resume": "._api",
+    "ConfigError": ".core",
+    "GenerationParams": ".core",
+    "Item": ".core",
+    "ModelError": ".core",
+    "RunError": ".core",
+    "StoreError": ".core",
+    "SuiteError": ".core",
+    "TianpingError": ".core",
+    "EngineConfig": ".engine",
+    "RunResult": ".engine",
+    "Suite": ".suites",
+    "load_suite": ".suites",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tianping' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "ConfigError",
+    "EngineConfig",
+    "GenerationParams",
+    "Item",
+    "ModelError",
+    "RunError",
+    "RunResult",
+    "StoreError",
+    "Suite",
+    "SuiteError",
+    "TianpingError",
+    "__version__",
+    "load_suite",
+    "resume",
+    "run",
+]

@@ -1,0 +1,3 @@
+from tianping.cli import main
+
+main()
