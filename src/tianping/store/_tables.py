@@ -1,0 +1,109 @@
+"""Table definitions (SQLAlchemy Core). Schema changes go through a migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# A suite's items, stored once per content hash, so a run can be resumed and
+# re-scored even if the suite files have moved or changed since.
+suites = Table(
+    "suites",
+    metadata,
+    Column("hash", String(80), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("version", String(100), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("n_items", Integer, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+suite_items = Table(
+    "suite_items",
+    metadata,
+    Column("suite_hash", String(80), ForeignKey("suites.hash"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("item_id", String(200), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("model_spec", Text, nullable=False),
+    Column("suite_hash", String(80), ForeignKey("suites.hash"), nullable=False),
+    Column("suite_name", String(200), nullable=False),
+    Column("n_items", Integer, nullable=False),
+    Column("manifest", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("requests_sent", Integer, nullable=False, default=0),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("error", Text),
+)
+
+# The response cache: one row per request key (a hash of everything that
+# determines the answer). Only successful answers live here.
+responses = Table(
+    "responses",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("model", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("finish_reason", String(40)),
+    Column("refused_by_service", Boolean, nullable=False, default=False),
+    Column("vendor_code", String(120)),
+    Column("prompt_tokens", Integer),
+    Column("completion_tokens", Integer),
+    Column("latency_ms", Float),
+    Column("reported_model", String(200)),
+    Column("system_fingerprint", String(200)),
+    Column("created_at", Float, nullable=False),
+)
+
+# What happened to each item of each run. One row per (run, item): an item
+# retried after a failure is updated in place, never counted twice.
+run_items = Table(
+    "run_items",
+    metadata,
+    Column("run_id", String(32), ForeignKey("runs.id"), primary_key=True),
+    Column("item_id", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("request_key", String(64), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("cached", Boolean, nullable=False, default=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("updated_at", Float, nullable=False),
+)
+Index("ix_run_items_run_status", run_items.c.run_id, run_items.c.status)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(32), ForeignKey("runs.id"), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("scorer", String(100), nullable=False),
+    Column("scorer_version", String(40), nullable=False),
+    Column("value", Float),
+    Column("label", String(100)),
+    Column("explanation", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_scores_run_item", scores.c.run_id, scores.c.item_id)
