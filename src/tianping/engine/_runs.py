@@ -1,0 +1,328 @@
+"""Run lifecycle: start, resume, finish; the manifest an auditor reads."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from .._version import __version__
+from ..adapters import Adapter, AdapterOptions, build_adapter
+from ..core import GenerationParams, RunError
+from ..store import OutcomeWriter, RunRecord, Store, SuiteRecord
+from ._progress import Progress, interactive
+from ._scheduler import Counters, EngineConfig, FatalModelError, Pipeline
+
+
+@dataclass
+class RunResult:
+    """What a run did; ``to_json`` is what ``tianping run --json`` prints."""
+
+    run_id: str
+    status: str
+    model: str
+    suite: str
+    suite_hash: str
+    items: int
+    completed: int
+    failed: int
+    requests_sent: int
+    cache_hits: int
+    retries: int
+    wall_s: float
+    db: str
+    error: str | None = None
+    errors: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["items_per_s"] = round(self.items / self.wall_s, 2) if self.wall_s else None
+        return out
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def _platform() -> str:
+    # platform.platform() reads the interpreter binary to find the libc: ~15 ms.
+    u = os.uname()
+    return f"{u.sysname}-{u.release}-{u.machine}"
+
+
+def _new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def _alive(manifest: dict[str, Any]) -> bool:
+    """Whether the process that owns a 'running' run is still alive on this host."""
+    proc = manifest.get("process") or {}
+    if proc.get("host") != socket.gethostname() or not isinstance(proc.get("pid"), int):
+        return False
+    if proc["pid"] == os.getpid():
+        return False
+    try:
+        os.kill(proc["pid"], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_run(
+    model: str,
+    suite: str,
+    *,
+    store: Store,
+    params: GenerationParams | None = None,
+    config: EngineConfig | None = None,
+    show_progress: bool | None = None,
+) -> RunResult:
+    """Run every item of ``suite`` against ``model`` and store each response as it arrives."""
+    from ..suites import load_suite
+
+    started = time.time()
+    params = params or GenerationParams()
+    config = config or EngineConfig()
+    loaded = load_suite(suite)
+    adapter = build_adapter(
+        model, AdapterOptions(timeout=config.timeout, max_connections=config.concurrency)
+    )
+    if not store.has_suite(loaded.hash):
+        store.save_suite(
+            SuiteRecord(
+                hash=loaded.hash,
+                name=loaded.name,
+                version=loaded.version,
+                source=str(loaded.source),
+                manifest=loaded.manifest.model_dump(mode="json"),
+                n_items=loaded.n_items,
+            ),
+            ((it.id, it.model_dump_json(exclude_defaults=True)) for it in loaded.iter_items()),
+        )
+    run_id = _new_run_id()
+    manifest = {
+        "tool": {"name": "tianping", "version": __version__},
+        "python": sys.version.split()[0],
+        "platform": _platform(),
+        "process": {"host": socket.gethostname(), "pid": os.getpid()},
+        "suite": {
+            "name": loaded.name,
+            "version": loaded.version,
+            "hash": loaded.hash,
+            "source": str(loaded.source),
+            "items": loaded.n_items,
+        },
+        "model": adapter.describe(),
+        "params": {
+            "requested": params.model_dump(mode="json"),
+            "sent": adapter.wire_params(params),
+        },
+        "engine": _config_json(config),
+        "started_at": _iso(started),
+    }
+    store.create_run(
+        RunRecord(
+            id=run_id,
+            status="running",
+            model_spec=model,
+            suite_hash=loaded.hash,
+            suite_name=loaded.name,
+            n_items=loaded.n_items,
+            manifest=manifest,
+            created_at=started,
+        )
+    )
+    return _execute(
+        store,
+        run_id,
+        adapter,
+        params,
+        config,
+        loaded.n_items,
+        manifest,
+        started=started,
+        resuming=False,
+        show_progress=show_progress,
+    )
+
+
+def resume_run(
+    run_id: str,
+    *,
+    store: Store,
+    config: EngineConfig | None = None,
+    show_progress: bool | None = None,
+) -> RunResult:
+    """Finish a stopped run: re-send only what did not finish (failed items are retried)."""
+    started = time.time()
+    record = store.get_run(run_id)
+    if record.status == "running" and _alive(record.manifest):
+        raise RunError(
+            f"Run {record.id} is still running (pid {record.manifest['process']['pid']})."
+        )
+    manifest = dict(record.manifest)
+    config = config or _config_from_json(manifest.get("engine", {}))
+    params = GenerationParams.model_validate(manifest["params"]["requested"])
+    adapter = build_adapter(
+        record.model_spec,
+        AdapterOptions(timeout=config.timeout, max_connections=config.concurrency),
+    )
+    if adapter.identity != manifest.get("model", {}).get("identity", adapter.identity):
+        raise RunError(f"Run {record.id}: the model spec no longer resolves to the same model.")
+    manifest["process"] = {"host": socket.gethostname(), "pid": os.getpid()}
+    manifest.setdefault("resumed_at", []).append(_iso(started))
+    store.update_run(record.id, status="running", manifest=manifest, error=None)
+    return _execute(
+        store,
+        record.id,
+        adapter,
+        params,
+        config,
+        record.n_items,
+        manifest,
+        started=started,
+        resuming=True,
+        show_progress=show_progress,
+        base_requests=record.requests_sent,
+        base_retries=record.retries,
+    )
+
+
+def _config_json(config: EngineConfig) -> dict[str, Any]:
+    return asdict(config)
+
+
+def _config_from_json(data: dict[str, Any]) -> EngineConfig:
+    from ._limits import Backoff
+
+    fields = {k: v for k, v in data.items() if k in EngineConfig.__dataclass_fields__}
+    if isinstance(fields.get("backoff"), dict):
+        fields["backoff"] = Backoff(**fields["backoff"])
+    return EngineConfig(**fields)
+
+
+def _execute(
+    store: Store,
+    run_id: str,
+    adapter: Adapter,
+    params: GenerationParams,
+    config: EngineConfig,
+    n_items: int,
+    manifest: dict[str, Any],
+    *,
+    started: float,
+    resuming: bool,
+    show_progress: bool | None,
+    base_requests: int = 0,
+    base_retries: int = 0,
+) -> RunResult:
+    counters = Counters(total=n_items)
+    suite_hash = manifest["suite"]["hash"]
+    writer = OutcomeWriter(
+        store,
+        run_counters=lambda: {
+            "requests_sent": base_requests + counters.requests_sent,
+            "retries": base_retries + counters.retries,
+        },
+    )
+    status, error = "completed", None
+    enabled = interactive() if show_progress is None else show_progress
+    progress = Progress(
+        counters, f"{manifest['suite']['name']} → {adapter.spec.raw}", enabled=enabled
+    )
+    pipeline = Pipeline(
+        adapter,
+        store,
+        writer,
+        run_id,
+        params,
+        config,
+        counters,
+        resuming=resuming,
+        on_progress=progress.tick,
+    )
+
+    async def main() -> None:
+        try:
+            await pipeline.run(store.iter_suite_items(suite_hash))
+        finally:
+            await adapter.aclose()
+
+    try:
+        with progress, _sigterm_as_interrupt():
+            asyncio.run(main())
+    except KeyboardInterrupt:
+        status, error = "interrupted", "interrupted by the user"
+    except FatalModelError as exc:
+        status, error = "failed", str(exc)
+    except BaseException as exc:
+        status, error = "failed", f"{type(exc).__name__}: {exc}"
+        _finish(store, writer, run_id, status, error, manifest, counters)
+        raise
+    _finish(store, writer, run_id, status, error, manifest, counters)
+    record = store.get_run(run_id)
+    if status == "completed" and record.failed:
+        status = "incomplete"
+        store.update_run(run_id, status=status)
+    return RunResult(
+        run_id=run_id,
+        status=status,
+        model=adapter.spec.raw,
+        suite=manifest["suite"]["name"],
+        suite_hash=suite_hash,
+        items=n_items,
+        completed=record.completed,
+        failed=record.failed,
+        requests_sent=counters.requests_sent,
+        cache_hits=counters.cache_hits,
+        retries=counters.retries,
+        wall_s=round(time.time() - started, 3),
+        db=store.url,
+        error=error,
+        errors=dict(counters.errors),
+    )
+
+
+def _finish(
+    store: Store,
+    writer: OutcomeWriter,
+    run_id: str,
+    status: str,
+    error: str | None,
+    manifest: dict[str, Any],
+    counters: Counters,
+) -> None:
+    writer.close()
+    ended = time.time()
+    manifest = dict(manifest)
+    manifest["finished_at"] = _iso(ended)
+    if counters.identities:
+        seen = manifest.setdefault("reported_identity", {})
+        for ident, n in counters.identities.items():
+            seen[ident] = seen.get(ident, 0) + n
+    store.update_run(run_id, status=status, error=error, finished_at=ended, manifest=manifest)
+
+
+class _sigterm_as_interrupt:
+    """Treat SIGTERM like Ctrl-C, so a stopped run is flushed and marked interrupted."""
+
+    def __enter__(self) -> None:
+        self._old: Any = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.getsignal(signal.SIGTERM)
+            if self._old in (signal.SIG_DFL, None):
+                signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
