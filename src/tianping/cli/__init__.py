@@ -1,0 +1,63 @@
+"""The ``tianping`` command line.
+
+Exit codes: 0 done; 1 a run finished with failed items (resume to retry them);
+2 bad option, model spec or configuration; 3 invalid suite; 4 model endpoint
+error that stopped the run; 5 database error; 6 run cannot start or resume;
+130 interrupted (resume to continue).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from . import _db, _models, _run, _runs, _suites
+
+app = typer.Typer(
+    name="tianping",
+    help="Tianping (天平): assess LLMs against a standard, clause by clause.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+app.command("run")(_run.run)
+app.add_typer(_runs.app, name="runs")
+app.add_typer(_models.app, name="models")
+app.add_typer(_suites.app, name="suites")
+app.add_typer(_db.app, name="db")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .._version import __version__
+
+        typer.echo(f"tianping {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Tianping (天平): assess LLMs against a standard, clause by clause."""
+
+
+def main() -> None:
+    """Console entry point: run the app, turning Tianping errors into clean messages."""
+    from ..core._errors import TianpingError  # no pydantic: keeps --help fast
+
+    try:
+        app()
+    except TianpingError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,86 @@
+"""``tianping run``: responses only (no scoring)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ._common import DbOption, JsonOption, console, open_store, print_json
+
+
+def run(
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Model spec, e.g. qwen:qwen-plus or mock:echo."),
+    ] = None,
+    suite: Annotated[
+        str | None,
+        typer.Option("--suite", "-s", help="Suite manifest (.yaml), item file (.jsonl) or name."),
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option("--resume", help="Finish a stopped run (id or unique prefix).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=4096, help="Requests in flight.")] = 16,
+    temperature: Annotated[float | None, typer.Option(min=0.0, max=2.0)] = 0.0,
+    max_tokens: Annotated[int | None, typer.Option(min=1)] = 1024,
+    seed: Annotated[int | None, typer.Option(help="Sent to the model where supported.")] = None,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 120.0,
+    rps: Annotated[float | None, typer.Option(min=0.001, help="Most requests per second.")] = None,
+    tpm: Annotated[
+        float | None, typer.Option(min=1.0, help="Most tokens per minute (estimated).")
+    ] = None,
+    max_attempts: Annotated[int, typer.Option(min=1, help="Tries per request.")] = 8,
+    progress: Annotated[
+        bool | None,
+        typer.Option("--progress/--no-progress", help="Default: shown on a terminal only."),
+    ] = None,
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Send every item of a suite to a model and store each response as it arrives."""
+    from ..core import ConfigError, GenerationParams
+    from ..engine import Backoff, EngineConfig, resume_run, start_run
+
+    config = EngineConfig(
+        concurrency=concurrency,
+        timeout=timeout,
+        requests_per_second=rps,
+        tokens_per_minute=tpm,
+        backoff=Backoff(max_attempts=max_attempts),
+    )
+    if resume is None and (model is None or suite is None):
+        raise ConfigError("Give --model and --suite, or --resume RUN_ID.")
+    if resume is not None and (model is not None or suite is not None):
+        raise ConfigError("--resume takes the model and suite from the run; drop --model/--suite.")
+    with open_store(db) as store:
+        if resume is not None:
+            result = resume_run(resume, store=store, config=config, show_progress=progress)
+        else:
+            assert model is not None
+            assert suite is not None
+            params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+            result = start_run(
+                model, suite, store=store, params=params, config=config, show_progress=progress
+            )
+    if json_out:
+        print_json(result.to_json())
+    else:
+        out = console()
+        colour = {"completed": "green", "incomplete": "yellow"}.get(result.status, "red")
+        out.print(
+            f"[{colour}]{result.status}[/] run [bold]{result.run_id}[/]: "
+            f"{result.completed}/{result.items} done, {result.failed} failed, "
+            f"{result.requests_sent} requests, {result.cache_hits} from cache, "
+            f"{result.retries} retries, {result.wall_s:.2f} s"
+        )
+        if result.error:
+            out.print(f"[red]{result.error}[/]")
+        if result.status != "completed":
+            out.print(f"Resume with: tianping run --resume {result.run_id}")
+    if result.status == "interrupted":
+        raise typer.Exit(130)
+    if result.status == "failed":  # the endpoint stopped the run (bad key, quota)
+        raise typer.Exit(4)
+    if result.status != "completed":
+        raise typer.Exit(1)
