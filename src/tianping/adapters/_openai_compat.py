@@ -124,6 +124,9 @@ class OpenAICompatAdapter(Adapter):
         self._client: HttpClient | None = None
         self._rules = [r for r in preset.params if re.search(r.match, spec.model)]
         self._code_paths = (*preset.code_paths, *_CODE_PATHS)
+        self._code_roots = frozenset(p.split(".")[0] for p in self._code_paths)
+        self._wire_for: GenerationParams | None = None
+        self._wire: dict[str, Any] = {}
         #: The variable the key was read from (named in auth errors).
         self.key_env = key_env or preset.key_env
 
@@ -183,7 +186,9 @@ class OpenAICompatAdapter(Adapter):
     ) -> ModelOutput:
         if self._client is None:
             self._client = HttpClient(max_connections=self.max_connections or 64)
-        body = {"model": self.spec.model, "messages": messages, **self.wire_params(params)}
+        if params is not self._wire_for:  # most requests of a run share one params object
+            self._wire_for, self._wire = params, self.wire_params(params)
+        body = {"model": self.spec.model, "messages": messages, **self._wire}
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
         resp = await self._client.post(self.url, payload, self._headers, timeout=self.timeout)
         return self._read(resp)
@@ -208,7 +213,8 @@ class OpenAICompatAdapter(Adapter):
         return self._failure(resp, data)
 
     def _completion(self, data: dict[str, Any], resp: HttpResponse) -> ModelOutput:
-        codes = self._codes(data)
+        # A plain completion carries no error fields; look for codes only if it might.
+        codes = self._codes(data) if not self._code_roots.isdisjoint(data) else []
         if codes:
             # A completion body that also carries a vendor error code (MiniMax base_resp).
             meaning = self._classify(200, codes, self._message(data))

@@ -228,13 +228,14 @@ def _execute(
 ) -> RunResult:
     counters = Counters(total=n_items)
     suite_hash = manifest["suite"]["hash"]
-    writer = OutcomeWriter(
-        store,
-        run_counters=lambda: {
+
+    def run_counters() -> dict[str, int]:
+        return {
             "requests_sent": base_requests + counters.requests_sent,
             "retries": base_retries + counters.retries,
-        },
-    )
+        }
+
+    writer = OutcomeWriter(store, run_counters=run_counters)
     status, error = "completed", None
     enabled = interactive() if show_progress is None else show_progress
     progress = Progress(
@@ -267,9 +268,9 @@ def _execute(
         status, error = "failed", str(exc)
     except BaseException as exc:
         status, error = "failed", f"{type(exc).__name__}: {exc}"
-        _finish(store, writer, run_id, status, error, manifest, counters)
+        _finish(store, writer, run_id, status, error, manifest, counters, run_counters())
         raise
-    _finish(store, writer, run_id, status, error, manifest, counters)
+    _finish(store, writer, run_id, status, error, manifest, counters, run_counters())
     record = store.get_run(run_id)
     if status == "completed" and record.failed:
         status = "incomplete"
@@ -301,6 +302,7 @@ def _finish(
     error: str | None,
     manifest: dict[str, Any],
     counters: Counters,
+    totals: dict[str, int],
 ) -> None:
     writer.close()
     ended = time.time()
@@ -310,7 +312,9 @@ def _finish(
         seen = manifest.setdefault("reported_identity", {})
         for ident, n in counters.identities.items():
             seen[ident] = seen.get(ident, 0) + n
-    store.update_run(run_id, status=status, error=error, finished_at=ended, manifest=manifest)
+    store.update_run(
+        run_id, status=status, error=error, finished_at=ended, manifest=manifest, **totals
+    )
 
 
 class _sigterm_as_interrupt:

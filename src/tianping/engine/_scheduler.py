@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..adapters import Adapter
-from ..core import GenerationParams, Item, ModelError, ModelOutput, RequestTimeout
+from ..core import ConnectError, GenerationParams, Item, ModelError, ModelOutput, RequestTimeout
 from ..store import ItemOutcome, OutcomeWriter, Store
 from ._keys import request_key
 from ._limits import Backoff, Gate, TokenBucket
@@ -106,6 +106,7 @@ class Pipeline:
         )
         self._inflight: dict[str, asyncio.Future[ModelOutput]] = {}
         self._base_wire: dict[str, Any] | None = None
+        self._answered = False
 
     async def run(self, pages: Iterator[Page]) -> None:
         queue: asyncio.Queue[_Job | None] = asyncio.Queue(maxsize=self.config.concurrency * 4)
@@ -229,7 +230,7 @@ class Pipeline:
                 return self._done(job, output, latency, attempt)
             name = type(error).__name__
             self.counters.errors[name] = self.counters.errors.get(name, 0) + 1
-            if self.adapter.stops_run(error):
+            if self.adapter.stops_run(error) or self._unreachable(error, attempt):
                 future.set_exception(error)
                 future.exception()  # mark retrieved
                 raise FatalModelError(error)
@@ -253,7 +254,13 @@ class Pipeline:
                 error=f"{name}: {error}",
             )
 
+    def _unreachable(self, error: ModelError, attempt: int) -> bool:
+        # A server that has never answered and refuses a third try is down or
+        # misnamed: say so now rather than after every item's back-off runs out.
+        return isinstance(error, ConnectError) and not self._answered and attempt >= 3
+
     def _done(self, job: _Job, out: ModelOutput, latency: float, attempts: int) -> ItemOutcome:
+        self._answered = True
         if out.reported_model is not None and len(self.counters.identities) < 20:
             ident = out.reported_model + (
                 f" ({out.system_fingerprint})" if out.system_fingerprint else ""

@@ -28,6 +28,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        self._statements: tuple[Any, Any] | None = None
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
@@ -271,6 +272,20 @@ class Store:
                 )
         return found
 
+    def _outcome_statements(self) -> tuple[Any, Any]:
+        # Built once: a fresh statement per batch costs a cache-key walk each time.
+        if self._statements is None:
+            ins = self._insert(run_items)
+            updated = ("request_key", "status", "cached", "attempts", "error", "updated_at")
+            self._statements = (
+                self._insert(responses).on_conflict_do_nothing(index_elements=["key"]),
+                ins.on_conflict_do_update(
+                    index_elements=["run_id", "item_id"],
+                    set_={c: getattr(ins.excluded, c) for c in updated},
+                ),
+            )
+        return self._statements
+
     def write_outcomes(
         self, outcomes: Sequence[ItemOutcome], run_counters: dict[str, Any] | None = None
     ) -> None:
@@ -291,21 +306,13 @@ class Store:
             }
             for o in outcomes
         ]
+        insert_response, upsert_outcome = self._outcome_statements()
         with self._begin() as conn:
             if fresh:
                 for r in fresh:
                     r.setdefault("created_at", now)
-                stmt = self._insert(responses).on_conflict_do_nothing(index_elements=["key"])
-                conn.execute(stmt, fresh)
-            ins = self._insert(run_items)
-            upsert = ins.on_conflict_do_update(
-                index_elements=["run_id", "item_id"],
-                set_={
-                    c: getattr(ins.excluded, c)
-                    for c in ("request_key", "status", "cached", "attempts", "error", "updated_at")
-                },
-            )
-            conn.execute(upsert, rows)
+                conn.execute(insert_response, fresh)
+            conn.execute(upsert_outcome, rows)
             if run_counters:
                 run_id = outcomes[0].run_id
                 conn.execute(update(runs).where(runs.c.id == run_id).values(**run_counters))

@@ -6,15 +6,17 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from tianping.core import Problem
 
 from ._csv import CsvMap
 from ._problems import describe_error
+
+if TYPE_CHECKING:
+    import yaml
 
 
 class SuiteManifest(BaseModel):
@@ -74,6 +76,8 @@ class ManifestRead:
 
 
 def _compose(where: str, text: str) -> tuple[yaml.Node | None, Any, list[Problem]]:
+    import yaml  # only manifests need it; bare .jsonl suites start faster without
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -92,6 +96,8 @@ def _compose(where: str, text: str) -> tuple[yaml.Node | None, Any, list[Problem
 
 def read_manifest(path: Path) -> ManifestRead:
     """Read and validate one manifest file, without following its includes."""
+    import yaml
+
     where = str(path)
     try:
         raw = path.read_bytes()
