@@ -91,7 +91,7 @@ def test_run_with_params_and_config(tmp_path: Path) -> None:
         assert man["engine"]["concurrency"] == 2
         # max_tokens=2: the echo is cut to two words.
         assert all(
-            len((r["text"] or "").split(" ")) <= 2 for r in store.iter_run_responses(result.run_id)
+            len((r.text or "").split(" ")) <= 2 for r in store.iter_run_responses(result.run_id)
         )
 
 

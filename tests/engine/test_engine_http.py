@@ -63,7 +63,7 @@ QUOTA_429: Reply = (
 
 
 def _done_ids(store: Store, run_id: str) -> set[str]:
-    return {r["item_id"] for r in store.iter_run_responses(run_id) if r["status"] == "done"}
+    return {r.item_id for r in store.iter_run_responses(run_id) if r.status == "done"}
 
 
 def test_auth_failure_stops_the_run_and_resume_sends_only_the_rest(
@@ -183,12 +183,12 @@ def test_content_filter_finish_reason_is_a_stored_refusal(
     rows = list(store.iter_run_responses(result.run_id))
     assert len(rows) == n
     for r in rows:
-        assert r["status"] == "done"
-        assert bool(r["refused_by_service"]) is True
-        assert r["finish_reason"] == "content_filter"
-        assert r["vendor_code"] == "content_filter"
-        assert r["attempts"] == 1
-        assert r["text"] == ""
+        assert r.status == "done"
+        assert bool(r.refused_by_service) is True
+        assert r.finish_reason == "content_filter"
+        assert r.vendor_code == "content_filter"
+        assert r.attempts == 1
+        assert r.text == ""
 
 
 @pytest.mark.parametrize("prefix", ["openai-compat", "vllm-server"])
@@ -208,7 +208,7 @@ def test_content_filter_error_body_is_a_stored_refusal(
     result = start_run(server.spec(prefix), suite, store=store, config=QUICK, show_progress=False)
     assert (result.status, result.completed, result.failed) == ("completed", n, 0), result.errors
     assert server.count == n
-    assert all(bool(r["refused_by_service"]) for r in store.iter_run_responses(result.run_id))
+    assert all(bool(r.refused_by_service) for r in store.iter_run_responses(result.run_id))
 
 
 def test_rejected_request_fails_the_item_without_retry(
@@ -224,7 +224,7 @@ def test_rejected_request_fails_the_item_without_retry(
     assert (result.status, result.failed, result.retries) == ("incomplete", n, 0)
     assert server.count == n
     assert result.errors == {"RequestRejected": n}
-    errors = [r["error"] for r in store.iter_run_responses(result.run_id)]
+    errors = [r.error for r in store.iter_run_responses(result.run_id)]
     assert all("max_tokens is too large" in e for e in errors)
 
 
@@ -264,7 +264,7 @@ def test_concurrency_is_bounded(
     assert stats["peak_in_flight"] >= 3  # and it is used
     assert stats["prompts_served_more_than_once"] == 0
     assert result.wall_s >= n / 4 * 0.05 * 0.9
-    texts = {r["text"] for r in store.iter_run_responses(result.run_id)}
+    texts = {r.text for r in store.iter_run_responses(result.run_id)}
     assert texts <= {"ANSWER: A", "ANSWER: B", "ANSWER: C", "ANSWER: D"}
 
 

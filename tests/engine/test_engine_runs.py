@@ -63,13 +63,13 @@ def test_echo_run_stores_every_answer(store: Store, suite50: str) -> None:
     prompts = _prompts(suite50)
     rows = list(store.iter_run_responses(result.run_id))
     assert len(rows) == 50
-    assert [r["item_id"] for r in rows] == list(prompts)
+    assert [r.item_id for r in rows] == list(prompts)
     for r in rows:
-        assert r["status"] == "done"
-        assert r["text"] == prompts[r["item_id"]]
-        assert r["attempts"] == 1
-        assert r["finish_reason"] == "stop"
-        assert r["reported_model"] == "mock-echo"
+        assert r.status == "done"
+        assert r.text == prompts[r.item_id]
+        assert r.attempts == 1
+        assert r.finish_reason == "stop"
+        assert r.reported_model == "mock-echo"
     rec = store.get_run(result.run_id)
     assert rec.status == "completed"
     assert rec.finished_at is not None
@@ -103,9 +103,9 @@ def test_second_identical_run_is_answered_from_the_store(store: Store, suite50: 
     assert second.run_id != first.run_id
     assert second.status == "completed"
     assert (second.requests_sent, second.cache_hits, second.completed) == (0, 50, 50)
-    texts = [r["text"] for r in store.iter_run_responses(second.run_id)]
+    texts = [r.text for r in store.iter_run_responses(second.run_id)]
     assert texts == list(_prompts(suite50).values())
-    assert all(r["cached"] for r in store.iter_run_responses(second.run_id))
+    assert all(r.cached for r in store.iter_run_responses(second.run_id))
     assert store.get_run(second.run_id).cache_hits == 50
     with store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(responses)).scalar() == 50
@@ -140,7 +140,7 @@ def test_item_params_change_the_request(store: Store, tmp_path: Path) -> None:
     result = _run("mock:echo", str(path), store)
     assert result.completed == 2
     assert result.requests_sent == 2
-    keys = {r["request_key"] for r in store.iter_run_responses(result.run_id)}
+    keys = {r.request_key for r in store.iter_run_responses(result.run_id)}
     assert len(keys) == 2
 
 
@@ -157,17 +157,17 @@ def test_repeated_prompt_in_one_run_is_sent_once(store: Store, tmp_path: Path) -
     assert result.completed == 10
     assert result.requests_sent == 1
     assert result.cache_hits == 9
-    texts = [r["text"] for r in store.iter_run_responses(result.run_id)]
+    texts = [r.text for r in store.iter_run_responses(result.run_id)]
     assert texts == ["the same question"] * 10
 
 
 def test_fixed_and_refusing_mocks(store: Store, suite50: str) -> None:
     r = _run("mock:fixed?text=hello world", suite50, store)
-    assert {x["text"] for x in store.iter_run_responses(r.run_id)} == {"hello world"}
+    assert {x.text for x in store.iter_run_responses(r.run_id)} == {"hello world"}
     r2 = _run("mock:fixed?text=other", suite50, store)
     assert r2.requests_sent == 50  # the fixed text is part of the identity
     r3 = _run("mock:refuse-all", suite50, store)
-    assert all("抱歉" in (x["text"] or "") for x in store.iter_run_responses(r3.run_id))
+    assert all("抱歉" in (x.text or "") for x in store.iter_run_responses(r3.run_id))
 
 
 def test_rate_limited_mock_retries_until_every_item_is_done(store: Store, suite50: str) -> None:
@@ -185,8 +185,8 @@ def test_rate_limited_mock_retries_until_every_item_is_done(store: Store, suite5
     assert _rows(store, result.run_id) == 50  # each item stored exactly once
     assert _rows(store, result.run_id, "done") == 50
     rows = list(store.iter_run_responses(result.run_id))
-    assert sum(r["attempts"] for r in rows) == result.requests_sent
-    assert all(r["text"] == p for r, p in zip(rows, _prompts(suite50).values(), strict=True))
+    assert sum(r.attempts for r in rows) == result.requests_sent
+    assert all(r.text == p for r, p in zip(rows, _prompts(suite50).values(), strict=True))
     rec = store.get_run(result.run_id)
     assert (rec.requests_sent, rec.retries) == (result.requests_sent, result.retries)
 
@@ -222,10 +222,10 @@ def test_failures_without_retries_leave_the_run_incomplete_and_resume_retries_th
     rec = store.get_run(first.run_id)
     assert rec.status == "incomplete"
     assert (rec.completed, rec.failed) == (first.completed, first.failed)
-    failed_rows = [r for r in store.iter_run_responses(first.run_id) if r["status"] == "failed"]
+    failed_rows = [r for r in store.iter_run_responses(first.run_id) if r.status == "failed"]
     assert len(failed_rows) == first.failed
-    assert all(r["error"].startswith("ServerError") for r in failed_rows)
-    assert all(r["text"] is None for r in failed_rows)
+    assert all(r.error.startswith("ServerError") for r in failed_rows)
+    assert all(r.text is None for r in failed_rows)
 
     # Resume with retries allowed: only the failed items are sent again.
     again = resume_run(
@@ -244,7 +244,7 @@ def test_failures_without_retries_leave_the_run_incomplete_and_resume_retries_th
     # The stored counters add up over both invocations.
     assert rec.requests_sent == first.requests_sent + again.requests_sent
     assert len(rec.manifest["resumed_at"]) == 1
-    texts = [r["text"] for r in store.iter_run_responses(first.run_id)]
+    texts = [r.text for r in store.iter_run_responses(first.run_id)]
     assert texts == list(_prompts(suite50).values())
 
 

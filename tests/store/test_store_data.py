@@ -259,12 +259,12 @@ def test_write_outcomes_stores_answers(run_store: Store) -> None:
     rec = s.get_run("r1")
     assert (rec.completed, rec.failed, rec.requests_sent, rec.retries) == (2, 0, 2, 1)
     rows = list(s.iter_run_responses("r1"))
-    assert [(r["item_id"], r["status"], r["text"]) for r in rows] == [
+    assert [(r.item_id, r.status, r.text) for r in rows] == [
         ("i0", "done", "zero"),
         ("i1", "done", "one"),
     ]
-    assert rows[0]["refused_by_service"] is False or rows[0]["refused_by_service"] == 0
-    assert rows[0]["reported_model"] == "m"
+    assert rows[0].refused_by_service is False or rows[0].refused_by_service == 0
+    assert rows[0].reported_model == "m"
 
 
 def test_failed_item_later_done_is_counted_once(run_store: Store) -> None:
@@ -276,20 +276,20 @@ def test_failed_item_later_done_is_counted_once(run_store: Store) -> None:
     rec = s.get_run("r1")
     assert (rec.completed, rec.failed) == (2, 0)
     assert _count(s, run_items, run_items.c.run_id == "r1") == 2
-    rows = {r["item_id"]: r for r in s.iter_run_responses("r1")}
-    assert rows["i0"]["status"] == "done"
-    assert rows["i0"]["error"] is None
-    assert rows["i0"]["text"] == "zero"
-    assert rows["i0"]["attempts"] == 1
+    rows = {r.item_id: r for r in s.iter_run_responses("r1")}
+    assert rows["i0"].status == "done"
+    assert rows["i0"].error is None
+    assert rows["i0"].text == "zero"
+    assert rows["i0"].attempts == 1
 
 
 def test_failed_outcome_has_no_response(run_store: Store) -> None:
     run_store.write_outcomes([_failed("r1", "i2", 2, "k2")])
     (row,) = list(run_store.iter_run_responses("r1"))
-    assert row["status"] == "failed"
-    assert row["text"] is None
-    assert row["error"] == "ServerError: boom"
-    assert row["attempts"] == 3
+    assert row.status == "failed"
+    assert row.text is None
+    assert row.error == "ServerError: boom"
+    assert row.attempts == 3
     assert run_store.cached_keys(["k2"]) == set()
 
 
@@ -299,7 +299,7 @@ def test_duplicate_response_keys_are_ignored(run_store: Store) -> None:
     s.write_outcomes([_done("r1", "i0", 0, "same", "first"), _done("r1", "i1", 1, "same", "2nd")])
     s.write_outcomes([_done("r1", "i2", 2, "same", "third")])
     assert _count(s, responses) == 1
-    assert [r["text"] for r in s.iter_run_responses("r1")] == ["first", "first", "first"]
+    assert [r.text for r in s.iter_run_responses("r1")] == ["first", "first", "first"]
     assert s.get_run("r1").completed == 3
 
 
@@ -309,7 +309,7 @@ def test_cached_outcome_counts_as_cache_hit(run_store: Store) -> None:
     s.write_outcomes([ItemOutcome("r1", "i1", 1, "k0", "done", cached=True)])
     rec = s.get_run("r1")
     assert (rec.completed, rec.cache_hits) == (2, 1)
-    texts = [(r["item_id"], r["text"], bool(r["cached"])) for r in s.iter_run_responses("r1")]
+    texts = [(r.item_id, r.text, bool(r.cached)) for r in s.iter_run_responses("r1")]
     assert texts == [("i0", "zero", False), ("i1", "zero", True)]
 
 
@@ -340,8 +340,8 @@ def test_iter_run_responses_pages_in_item_order(run_store: Store) -> None:
     s.write_outcomes([_done("r1", "i2", 2, "k2", "c"), _done("r1", "i0", 0, "k0", "a")])
     s.write_outcomes([_done("r1", "i1", 1, "k1", "b")])
     rows = list(s.iter_run_responses("r1", page=2))
-    assert [r["position"] for r in rows] == [0, 1, 2]
-    assert [r["text"] for r in rows] == ["a", "b", "c"]
+    assert [r.position for r in rows] == [0, 1, 2]
+    assert [r.text for r in rows] == ["a", "b", "c"]
 
 
 def test_outcome_for_unknown_run_is_store_error(run_store: Store) -> None:

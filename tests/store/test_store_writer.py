@@ -57,7 +57,7 @@ def test_writer_commits_within_max_delay(store: Store, store_url: str) -> None:
         with Store.open(store_url) as other:
             rec = other.get_run("r1")
             assert rec.completed == 10
-            texts = [r["text"] for r in other.iter_run_responses("r1")]
+            texts = [r.text for r in other.iter_run_responses("r1")]
             assert texts == [f"answer {i}" for i in range(10)]
         assert writer.written == 10
     finally:

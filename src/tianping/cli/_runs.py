@@ -65,7 +65,9 @@ def show(
         if json_out:
             data = asdict(record)
             if responses:
-                data["responses"] = list(store.iter_run_responses(record.id))
+                data["responses"] = [
+                    r.model_dump(mode="json") for r in store.iter_run_responses(record.id)
+                ]
             print_json(data)
             return
         out = console()
@@ -89,5 +91,5 @@ def show(
             for n, row in enumerate(store.iter_run_responses(record.id)):
                 if n >= responses:
                     break
-                text = (row["text"] or row["error"] or "").replace("\n", " ")
-                out.print(f"  [dim]{row['item_id']}[/] {row['status']}: {text[:120]}")
+                text = (row.text or row.error or "").replace("\n", " ")
+                out.print(f"  [dim]{row.item_id}[/] {row.status}: {text[:120]}")

@@ -65,6 +65,7 @@ class Response(BaseModel):
 
     run_id: str
     item_id: str
+    position: int
     request_key: str
     status: str  # "done" or "failed"
     text: str | None = None

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, and_, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core import RunError, StoreError, UnknownNameError
+from ..core import Response, RunError, StoreError, UnknownNameError
 from ._db import create_db_engine
 from ._records import ItemOutcome, RunRecord, SuiteRecord
 from ._tables import responses, run_items, runs, suite_items, suites
@@ -317,8 +317,8 @@ class Store:
                 run_id = outcomes[0].run_id
                 conn.execute(update(runs).where(runs.c.id == run_id).values(**run_counters))
 
-    def iter_run_responses(self, run_id: str, page: int = 1000) -> Iterator[dict[str, Any]]:
-        """Every item outcome of a run joined with its answer, in item order."""
+    def iter_run_responses(self, run_id: str, page: int = 1000) -> Iterator[Response]:
+        """Every item outcome of a run joined with its answer, in item order, page by page."""
         full = self.resolve_run_id(run_id)
         last = -1
         cols = [
@@ -359,7 +359,8 @@ class Store:
             if not rows:
                 return
             for r in rows:
-                yield dict(r)
+                data = {k: v for k, v in r.items() if v is not None}
+                yield Response(run_id=full, **data)
             last = rows[-1]["position"]
 
     # -- transactions ----------------------------------------------------
