@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -40,3 +41,19 @@ def test_connect_errors_after_answers_are_retried_not_fatal() -> None:
     pipeline._answered = False
     assert not pipeline._unreachable(ConnectError("refused"), attempt=2)
     assert pipeline._unreachable(ConnectError("refused"), attempt=3)
+
+
+def test_slow_http_server_times_out_through_the_adapter(
+    tmp_path: Path, db_url: str, mockserver: Any
+) -> None:
+    # The OpenAI-compatible adapter enforces the engine's timeout in its HTTP client.
+    server = mockserver(latency_ms=3000)
+    suite = write_suite(tmp_path / "s.jsonl", 4)
+    config = EngineConfig(
+        concurrency=4, timeout=0.3, backoff=Backoff(base=0.01, cap=0.05, max_attempts=2)
+    )
+    with Store.open(db_url) as store:
+        result = start_run(server.spec, str(suite), store=store, config=config)
+    assert result.status == "incomplete"
+    assert result.errors == {"RequestTimeout": 8}
+    assert result.wall_s < 3

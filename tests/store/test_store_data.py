@@ -142,6 +142,13 @@ def test_iter_suite_items_pages_in_order(store: Store) -> None:
     assert list(store.iter_suite_items("sha256:none")) == []
 
 
+def test_iter_suite_items_smaller_first_page(store: Store) -> None:
+    store.save_suite(_suite(n=25), _items(25))
+    pages = list(store.iter_suite_items("sha256:aa", page=10, first_page=3))
+    assert [len(p) for p in pages] == [3, 10, 10, 2]
+    assert [r[0] for p in pages for r in p] == list(range(25))
+
+
 def test_iter_suite_items_exact_multiple_of_page(store: Store) -> None:
     store.save_suite(_suite(n=20), _items(20))
     assert [len(p) for p in store.iter_suite_items("sha256:aa", page=10)] == [10, 10]

@@ -18,6 +18,9 @@ class Adapter(ABC):
 
     #: Most requests this endpoint should have in flight (None: the engine decides).
     max_connections: int | None = None
+    #: True when ``generate`` itself gives up after the engine's timeout (its
+    #: transport has a deadline), so the engine need not wrap every call in one.
+    enforces_timeout: bool = False
 
     def __init__(self, spec: ModelSpec) -> None:
         self.spec = spec

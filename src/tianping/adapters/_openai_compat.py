@@ -98,6 +98,8 @@ def retry_after(headers: dict[str, str]) -> float | None:
 class OpenAICompatAdapter(Adapter):
     """POST {base_url}/chat/completions, non-streaming."""
 
+    enforces_timeout = True  # the HTTP client's per-request deadline
+
     def __init__(
         self,
         spec: ModelSpec,

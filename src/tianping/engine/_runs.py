@@ -255,7 +255,9 @@ def _execute(
 
     async def main() -> None:
         try:
-            await pipeline.run(store.iter_suite_items(suite_hash))
+            # A first page of two waves gets requests going before the rest is parsed.
+            pages = store.iter_suite_items(suite_hash, first_page=config.concurrency * 2)
+            await pipeline.run(pages)
         finally:
             await adapter.aclose()
 

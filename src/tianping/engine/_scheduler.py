@@ -215,8 +215,11 @@ class Pipeline:
             self.counters.requests_sent += 1
             started = time.perf_counter()
             try:
-                async with asyncio.timeout(self.config.timeout):
+                if self.adapter.enforces_timeout:
                     output = await self.adapter.generate(job.messages, job.params)
+                else:
+                    async with asyncio.timeout(self.config.timeout):
+                        output = await self.adapter.generate(job.messages, job.params)
             except TimeoutError:
                 error: ModelError = RequestTimeout(f"no answer within {self.config.timeout:g} s")
             except ModelError as exc:

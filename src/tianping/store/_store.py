@@ -111,22 +111,27 @@ class Store:
         )
 
     def iter_suite_items(
-        self, suite_hash: str, page: int = 1000
+        self, suite_hash: str, page: int = 1000, first_page: int | None = None
     ) -> Iterator[list[tuple[int, str, str]]]:
-        """Pages of ``(position, item_id, item_json)`` in order, without holding them all."""
+        """Pages of ``(position, item_id, item_json)`` in order, without holding them all.
+
+        A smaller ``first_page`` lets a caller start work on the first items sooner.
+        """
         last = -1
+        size = first_page or page
         while True:
             with self.engine.connect() as conn:
                 rows = conn.execute(
                     select(suite_items.c.position, suite_items.c.item_id, suite_items.c.data)
                     .where(suite_items.c.suite_hash == suite_hash, suite_items.c.position > last)
                     .order_by(suite_items.c.position)
-                    .limit(page)
+                    .limit(size)
                 ).all()
             if not rows:
                 return
             yield [(r[0], r[1], r[2]) for r in rows]
             last = rows[-1][0]
+            size = page
 
     # -- runs ------------------------------------------------------------
 
