@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 from urllib.parse import quote, urlsplit
 
 from tianping.core._errors import BadResponseError, ConnectError, RequestTimeout
@@ -100,8 +100,8 @@ class _Conn(asyncio.Protocol):
         self.buf.clear()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # cast, not isinstance: other event loops (uvloop) have their own transport types.
+        self.transport = cast(asyncio.Transport, transport)
         self.client._open.add(self)
 
     def data_received(self, data: bytes) -> None:
