@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from . import _db, _models, _run, _runs, _suites
+from . import _db, _models, _run, _runs, _score, _suites
 
 app = typer.Typer(
     name="tianping",
@@ -24,6 +24,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("run")(_run.run)
+app.command("score")(_score.score)
+app.add_typer(_score.responses_app, name="responses")
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_suites.app, name="suites")

@@ -1,5 +1,6 @@
 """The evaluation engine: async pipeline, limits, request keys, run lifecycle."""
 
+from ._imports import import_responses
 from ._keys import request_key
 from ._limits import Backoff, Gate, TokenBucket
 from ._runs import RunResult, resume_run, start_run
@@ -14,6 +15,7 @@ __all__ = [
     "Pipeline",
     "RunResult",
     "TokenBucket",
+    "import_responses",
     "request_key",
     "resume_run",
     "start_run",

@@ -7,13 +7,13 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, and_, func, select, update
+from sqlalchemy import Connection, Engine, Table, and_, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core import Response, RunError, StoreError, UnknownNameError
+from ..core import Response, RunError, Score, StoreError, UnknownNameError
 from ._db import create_db_engine
 from ._records import ItemOutcome, RunRecord, SuiteRecord
-from ._tables import responses, run_items, runs, suite_items, suites
+from ._tables import responses, run_items, runs, scores, suite_items, suites
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
 
@@ -367,6 +367,48 @@ class Store:
                 data = {k: v for k, v in r.items() if v is not None}
                 yield Response(run_id=full, **data)
             last = rows[-1]["position"]
+
+    # -- scores ----------------------------------------------------------
+
+    def write_scores(self, batch: Sequence[Score]) -> None:
+        """Store scores, replacing any earlier score by the same scorer for the same item."""
+        if not batch:
+            return
+        now = time.time()
+        with self._begin() as conn:
+            for run_id, scorer in {(s.run_id, s.scorer) for s in batch}:
+                ids = [s.item_id for s in batch if s.run_id == run_id and s.scorer == scorer]
+                for i in range(0, len(ids), _CHUNK):
+                    conn.execute(
+                        delete(scores).where(
+                            scores.c.run_id == run_id,
+                            scores.c.scorer == scorer,
+                            scores.c.item_id.in_(ids[i : i + _CHUNK]),
+                        )
+                    )
+            conn.execute(
+                scores.insert(),
+                [{**s.model_dump(), "created_at": now} for s in batch],
+            )
+
+    def iter_scores(self, run_id: str, scorer: str | None = None) -> Iterator[Score]:
+        """A run's scores, by item then scorer."""
+        full = self.resolve_run_id(run_id)
+        query = select(
+            scores.c.run_id,
+            scores.c.item_id,
+            scores.c.scorer,
+            scores.c.scorer_version,
+            scores.c.value,
+            scores.c.label,
+            scores.c.explanation,
+        ).where(scores.c.run_id == full)
+        if scorer is not None:
+            query = query.where(scores.c.scorer == scorer)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(scores.c.item_id, scores.c.scorer)).mappings()
+            for row in rows:
+                yield Score(**row)
 
     # -- transactions ----------------------------------------------------
 
