@@ -23,9 +23,11 @@ EXPECTED = {
     "SuiteError",
     "TianpingError",
     "__version__",
+    "import_run",
     "load_suite",
     "resume",
     "run",
+    "score",
 }
 
 

@@ -9,7 +9,7 @@ from ._lazy import lazy_getattr
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._api import resume, run
+    from ._api import import_run, resume, run, score
     from .core import (
         ConfigError,
         GenerationParams,
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "run": "._api",
+    "score": "._api",
+    "import_run": "._api",
     "resume": "._api",
     "ConfigError": ".core",
     "GenerationParams": ".core",
@@ -56,7 +58,9 @@ __all__ = [
     "SuiteError",
     "TianpingError",
     "__version__",
+    "import_run",
     "load_suite",
     "resume",
     "run",
+    "score",
 ]

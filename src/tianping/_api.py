@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
+
 from .core import GenerationParams
-from .engine import EngineConfig, RunResult, resume_run, start_run
+from .engine import EngineConfig, RunResult, import_responses, resume_run, start_run
+from .scoring import ScoreResult, score_run
 from .store import Store
 
 
@@ -38,3 +42,19 @@ def resume(
     """Finish a stopped run, re-sending only what did not finish."""
     with Store.open(db) as store:
         return resume_run(run_id, store=store, config=config, show_progress=show_progress)
+
+
+def score(run_id: str, scorers: Sequence[str] = (), *, db: str | None = None) -> ScoreResult:
+    """Grade a stored run without calling any model; scores are stored beside the responses.
+
+    ``scorers`` apply to every item; when empty, each item uses its own scorer or
+    its suite's default.
+    """
+    with Store.open(db) as store:
+        return score_run(store, run_id, scorers)
+
+
+def import_run(path: str | Path, *, db: str | None = None, model: str | None = None) -> RunResult:
+    """Store responses gathered elsewhere (JSONL: id, prompt or messages, response) as a run."""
+    with Store.open(db) as store:
+        return import_responses(path, store=store, model=model)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,7 +14,7 @@ responses_app = typer.Typer(
 
 
 def score(
-    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    run_id: Annotated[str | None, typer.Argument(help="Run id or a unique prefix.")] = None,
     scorer: Annotated[
         list[str] | None,
         typer.Option(
@@ -34,30 +34,35 @@ def score(
 
     With --json, prints one object per score: item_id, scorer, value, label, explanation.
     """
+    from ..core import ConfigError, Score
+    from ..engine._progress import interactive
     from ..scoring import score_run, scorer_names
 
     if list_scorers:
         console().print("\n".join(scorer_names()))
         return
-    with open_store(db) as store:
-        result = score_run(
-            store,
-            run_id,
-            scorer or (),
-            on_score=(
-                lambda s: print_json(
-                    {
-                        "item_id": s.item_id,
-                        "scorer": s.scorer,
-                        "value": s.value,
-                        "label": s.label,
-                        "explanation": s.explanation,
-                    }
-                )
+    if run_id is None:
+        raise ConfigError("Name the run to score: tianping score RUN_ID [--scorer NAME].")
+    target: str = run_id
+    bar = _ScoreBar(enabled=interactive() and not json_out)
+
+    def on_score(s: Score) -> None:
+        bar.tick()
+        if json_out:
+            print_json(
+                {
+                    "item_id": s.item_id,
+                    "scorer": s.scorer,
+                    "value": s.value,
+                    "label": s.label,
+                    "explanation": s.explanation,
+                }
             )
-            if json_out
-            else None,
-        )
+
+    with open_store(db) as store:
+        bar.total = store.get_run(target).n_items * max(1, len(scorer or ()))
+        with bar:
+            result = score_run(store, target, scorer or (), on_score=on_score)
     if json_out:
         return
     from rich.table import Table
@@ -74,6 +79,34 @@ def score(
     out.print(table)
     if result.unscored:
         out.print(f"{result.unscored} item(s) had no scorer (name one with --scorer).")
+
+
+class _ScoreBar:
+    """A Rich progress bar for scoring, shown on a terminal only."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.total = 0
+        self._bar: Any = None
+
+    def __enter__(self) -> _ScoreBar:
+        if self.enabled:
+            from rich.progress import Progress
+
+            from ._common import console as make_console
+
+            self._bar = Progress(console=make_console(stderr=True), transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("scoring", total=self.total or None)
+        return self
+
+    def tick(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 @responses_app.command("import")

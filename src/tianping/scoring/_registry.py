@@ -17,6 +17,9 @@ _MODULES = (
     "tianping.scoring._keywords",
     "tianping.scoring._code",
     "tianping.scoring._refusal",
+    "tianping.scoring._refusal_model",
+    "tianping.scoring._judge",
+    "tianping.scoring._risk",
 )
 _loaded = False
 
