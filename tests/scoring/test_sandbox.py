@@ -451,11 +451,12 @@ def test_without_root_a_user_namespace_is_used(plan: sandbox._Plan) -> None:
     if os.geteuid() != 0 or setpriv is None:
         pytest.skip("needs root and setpriv to become nobody")
     program = f"""
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("sbx", {str(SANDBOX_SOURCE)!r})
-sbx = importlib.util.module_from_spec(spec)
-sys.modules["sbx"] = sbx
-spec.loader.exec_module(sbx)
+import importlib, json, sys, types
+# A bare package over the sandbox's folder: its modules, without the package's imports.
+package = types.ModuleType("sbxpkg")
+package.__path__ = [{str(SANDBOX_SOURCE.parent)!r}]
+sys.modules["sbxpkg"] = package
+sbx = importlib.import_module("sbxpkg." + {SANDBOX_SOURCE.stem!r})
 code = '''
 import os, socket
 print(os.getuid(), os.getppid(), socket.if_nameindex())
