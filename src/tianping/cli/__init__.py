@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 app.command("run")(_run.run)
 app.command("score")(_score.score)
+app.command("calibrate")(_score.calibrate)
 app.add_typer(_score.responses_app, name="responses")
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_models.app, name="models")

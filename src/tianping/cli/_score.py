@@ -24,6 +24,15 @@ def score(
             "Default: each item's scorer or its suite's.",
         ),
     ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scorer-option",
+            "-o",
+            help="SCORER.KEY=VALUE, e.g. -o judge.model=qwen:qwen-max -o judge.rubric=refusal "
+            "(repeatable; values are read as YAML scalars).",
+        ),
+    ] = None,
     list_scorers: Annotated[
         bool, typer.Option("--list", help="List the scorers and exit.")
     ] = False,
@@ -62,7 +71,9 @@ def score(
     with open_store(db) as store:
         bar.total = store.get_run(target).n_items * max(1, len(scorer or ()))
         with bar:
-            result = score_run(store, target, scorer or (), on_score=on_score)
+            result = score_run(
+                store, target, scorer or (), options=_options(option or []), on_score=on_score
+            )
     if json_out:
         return
     from rich.table import Table
@@ -79,6 +90,54 @@ def score(
     out.print(table)
     if result.unscored:
         out.print(f"{result.unscored} item(s) had no scorer (name one with --scorer).")
+
+
+def _options(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """``["judge.model=x", "code.timeout=5"]`` -> ``{"judge": {"model": "x"}, "code": {...}}``."""
+    import yaml
+
+    from ..core import ConfigError
+
+    out: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        scorer, dot, name = key.partition(".")
+        if not sep or not dot or not scorer or not name:
+            raise ConfigError(f"Scorer option {pair!r} is not SCORER.KEY=VALUE.")
+        try:
+            value = yaml.safe_load(raw) if raw else ""
+        except yaml.YAMLError:
+            value = raw
+        out.setdefault(scorer, {})[name] = value
+    return out
+
+
+def calibrate(
+    run_id: Annotated[str, typer.Argument(help="Run id or a unique prefix.")],
+    scorer: Annotated[
+        str, typer.Option("--scorer", "-s", help="Scorer whose stored labels are compared.")
+    ],
+    labels: Annotated[
+        str, typer.Option("--labels", "-l", help='JSONL: {"item_id": ..., "label": ...} per line.')
+    ],
+    json_out: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Agreement of a scorer's stored labels with human labels: accuracy, Cohen's kappa."""
+    from ..scoring import calibrate as compare
+
+    with open_store(db) as store:
+        result = compare(store, run_id, scorer, labels)
+    if json_out:
+        print_json(result.to_json())
+        return
+    out = console()
+    out.print(
+        f"{scorer}: {result.n} items compared ({result.skipped} without a label), "
+        f"accuracy {result.accuracy:.1%}, Cohen's kappa {result.kappa:.3f}"
+    )
+    for human, row in result.confusion.items():
+        out.print(f"  human {human}: " + ", ".join(f"{a} {c}" for a, c in row.items()))
 
 
 class _ScoreBar:

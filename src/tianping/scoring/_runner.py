@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..core import ConfigError, Item, Response, Score
 from ..store import Store
@@ -67,13 +68,15 @@ def score_run(
     scorers: Sequence[str] = (),
     *,
     concurrency: int = 8,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
     on_score: Callable[[Score], None] | None = None,
 ) -> ScoreResult:
     """Grade every response of ``run_id`` and store the scores.
 
     ``scorers`` names the scorers to apply to every item; when empty, each item
-    uses its own ``scorer`` or its suite's default. Earlier scores by the same
-    scorer are replaced.
+    uses its own ``scorer`` or its suite's default. ``options`` maps a scorer name
+    to its constructor options (``{"judge": {"model": "qwen:qwen-max"}}``).
+    Earlier scores by the same scorer are replaced.
     """
     record = store.get_run(run_id)
     default = store.get_suite(record.suite_hash).manifest.get("scorer")
@@ -83,7 +86,7 @@ def score_run(
 
     def scorer_for(name: str) -> Scorer:
         if name not in cache:
-            cache[name] = get_scorer(name)
+            cache[name] = get_scorer(name, **(options or {}).get(name, {}))
             summaries[name] = ScorerSummary(name, cache[name].version)
         return cache[name]
 
