@@ -42,7 +42,7 @@ def test_refuse_all_mock_scores_by_expectation(tmp_path: Path, db_url: str) -> N
             "b1": 0.0,
             "b2": 0.0,
         }
-        assert stored["b1"].scorer_version == "rules-1"
+        assert stored["b1"].scorer_version == "rules-2"
         assert "over-refused" in stored["b1"].explanation
         # Re-scoring replaces, never duplicates.
         score_run(store, run.run_id, ["refusal"])
@@ -145,7 +145,7 @@ def test_cli_score_json_and_import(tmp_path: Path, db_url: str) -> None:
     table = run_cli("score", run_id[:12], "--scorer", "refusal", "--db", db_url)
     assert table.returncode == 0
     assert "refusal" in table.stdout
-    assert "rules-1" in table.stdout
+    assert "rules-2" in table.stdout
     unknown = run_cli("score", run_id, "--scorer", "nope", "--db", db_url)
     assert unknown.returncode == 2
     assert "Unknown scorer 'nope'" in unknown.stderr
