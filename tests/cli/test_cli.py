@@ -65,7 +65,17 @@ def test_help_lists_the_commands() -> None:
     assert done.returncode == 0, done.stderr
     listed = done.stdout.split("Commands:", 1)[1]
     names = {line.split()[0] for line in listed.splitlines() if line.strip()}
-    assert names == {"run", "runs", "score", "calibrate", "responses", "models", "suites", "db"}
+    assert names == {
+        "run",
+        "runs",
+        "score",
+        "calibrate",
+        "responses",
+        "models",
+        "suites",
+        "keywords",
+        "db",
+    }
     assert "--version" in done.stdout
     assert "Traceback" not in done.stderr
 

@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from . import _db, _models, _run, _runs, _score, _suites
+from . import _db, _keywords, _models, _run, _runs, _score, _suites
 
 app = typer.Typer(
     name="tianping",
@@ -30,6 +30,7 @@ app.add_typer(_score.responses_app, name="responses")
 app.add_typer(_runs.app, name="runs")
 app.add_typer(_models.app, name="models")
 app.add_typer(_suites.app, name="suites")
+app.add_typer(_keywords.app, name="keywords")
 app.add_typer(_db.app, name="db")
 
 
