@@ -15,10 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from ..core import Item, Problem, SuiteError
+from ..core import Item, ModelOutput, Problem, SuiteError
 from ..store import ItemOutcome, RunRecord, Store, SuiteRecord
 from ._keys import request_key
 from ._runs import RunResult, _iso, _new_run_id
+from ._scheduler import response_row
 
 
 def _split(path: Path, items_out: Path) -> tuple[list[str | None], list[Problem]]:
@@ -138,17 +139,5 @@ def _outcome(run_id: str, pos: int, item: Item, text: str | None, identity: str)
     key = request_key(identity, item.chat(), {}, 0)
     if text is None:
         return ItemOutcome(run_id, item.id, pos, key, "failed", error="no response in the file")
-    response = {
-        "key": key,
-        "model": identity,
-        "text": text,
-        "finish_reason": None,
-        "refused_by_service": False,
-        "vendor_code": None,
-        "prompt_tokens": None,
-        "completion_tokens": None,
-        "latency_ms": None,
-        "reported_model": None,
-        "system_fingerprint": None,
-    }
+    response = response_row(key, identity, ModelOutput(text=text), None)
     return ItemOutcome(run_id, item.id, pos, key, "done", response=response)

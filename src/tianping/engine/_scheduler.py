@@ -61,6 +61,25 @@ class FatalModelError(Exception):
         self.error = error
 
 
+def response_row(
+    key: str, model: str, out: ModelOutput, latency_ms: float | None
+) -> dict[str, Any]:
+    """The response-cache row for one answer."""
+    return {
+        "key": key,
+        "model": model,
+        "text": out.text,
+        "finish_reason": out.finish_reason,
+        "refused_by_service": out.refused_by_service,
+        "vendor_code": out.vendor_code,
+        "prompt_tokens": out.prompt_tokens,
+        "completion_tokens": out.completion_tokens,
+        "latency_ms": latency_ms,
+        "reported_model": out.reported_model,
+        "system_fingerprint": out.system_fingerprint,
+    }
+
+
 @dataclass(slots=True)
 class _Job:
     position: int
@@ -269,19 +288,7 @@ class Pipeline:
                 f" ({out.system_fingerprint})" if out.system_fingerprint else ""
             )
             self.counters.identities[ident] = self.counters.identities.get(ident, 0) + 1
-        response = {
-            "key": job.key,
-            "model": self.adapter.identity,
-            "text": out.text,
-            "finish_reason": out.finish_reason,
-            "refused_by_service": out.refused_by_service,
-            "vendor_code": out.vendor_code,
-            "prompt_tokens": out.prompt_tokens,
-            "completion_tokens": out.completion_tokens,
-            "latency_ms": round(latency, 3),
-            "reported_model": out.reported_model,
-            "system_fingerprint": out.system_fingerprint,
-        }
+        response = response_row(job.key, self.adapter.identity, out, round(latency, 3))
         return ItemOutcome(
             self.run_id,
             job.item_id,
