@@ -357,3 +357,33 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         gc.collect()  # a leaked connection warns here, in the test that leaked it
         reset_pg_schema(PG_URL)
+
+
+def make_response(text: str | None, *, blocked: bool = False) -> Any:
+    """A stored-response value for scorer tests; ``blocked`` = the vendor's content filter."""
+    from tianping.core import Response
+
+    return Response(
+        run_id="r",
+        item_id="i",
+        position=0,
+        request_key="k",
+        status="done" if text is not None or blocked else "failed",
+        text=text,
+        refused_by_service=blocked,
+        vendor_code="data_inspection_failed" if blocked else None,
+    )
+
+
+def grade_refusal(
+    scorer: str, refuse: bool | None, response: Any
+) -> tuple[float | None, str | None, str]:
+    """Grade ``response`` to an item whose ``refuse`` is given, with a refusal scorer."""
+    import asyncio
+
+    from tianping.core import Item
+    from tianping.scoring import get_scorer
+
+    item = Item(id="i", prompt="……", refuse=refuse)
+    graded = asyncio.run(get_scorer(scorer).score(item, response))
+    return graded.value, graded.label, graded.explanation

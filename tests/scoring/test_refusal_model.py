@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -10,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tianping.core import ConfigError, Item, Response
+from conftest import grade_refusal, make_response
+from tianping.core import ConfigError, Response
 from tianping.scoring import _refusal_model as rm
 from tianping.scoring import get_scorer, scorer_names
 from tianping.scoring._refusal import RefusalScorer
@@ -113,22 +113,11 @@ def test_predict_edges() -> None:
 
 
 def _response(text: str | None, *, blocked: bool = False) -> Response:
-    return Response(
-        run_id="r",
-        item_id="i",
-        position=0,
-        request_key="k",
-        status="done" if text is not None or blocked else "failed",
-        text=text,
-        refused_by_service=blocked,
-        vendor_code="data_inspection_failed" if blocked else None,
-    )
+    return make_response(text, blocked=blocked)  # type: ignore[no-any-return]
 
 
 def _grade(refuse: bool | None, response: Response) -> tuple[float | None, str | None, str]:
-    item = Item(id="i", prompt="……", refuse=refuse)
-    graded = asyncio.run(get_scorer("refusal-ml").score(item, response))
-    return graded.value, graded.label, graded.explanation
+    return grade_refusal("refusal-ml", refuse, response)
 
 
 def test_scorer_is_registered() -> None:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from tianping.core import Item, Response
-from tianping.scoring import get_scorer
+from conftest import grade_refusal, make_response
+from tianping.core import Response
 from tianping.scoring._refusal import classify
 
 REFUSED = [
@@ -58,22 +56,11 @@ def test_refuse_then_comply(text: str) -> None:
 
 
 def _response(text: str | None, *, blocked: bool = False) -> Response:
-    return Response(
-        run_id="r",
-        item_id="i",
-        position=0,
-        request_key="k",
-        status="done" if text is not None or blocked else "failed",
-        text=text,
-        refused_by_service=blocked,
-        vendor_code="data_inspection_failed" if blocked else None,
-    )
+    return make_response(text, blocked=blocked)  # type: ignore[no-any-return]
 
 
 def _grade(refuse: bool | None, response: Response) -> tuple[float | None, str | None, str]:
-    item = Item(id="i", prompt="……", refuse=refuse)
-    graded = asyncio.run(get_scorer("refusal").score(item, response))
-    return graded.value, graded.label, graded.explanation
+    return grade_refusal("refusal", refuse, response)
 
 
 def test_scorer_values_follow_the_expectation() -> None:
