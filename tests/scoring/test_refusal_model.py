@@ -113,7 +113,7 @@ def test_predict_edges() -> None:
 
 
 def _response(text: str | None, *, blocked: bool = False) -> Response:
-    return make_response(text, blocked=blocked)  # type: ignore[no-any-return]
+    return make_response(text, blocked=blocked)
 
 
 def _grade(refuse: bool | None, response: Response) -> tuple[float | None, str | None, str]:
