@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core import GenerationParams
 from .engine import EngineConfig, RunResult, import_responses, resume_run, start_run
-from .scoring import ScoreResult, score_run
 from .store import Store
+
+if TYPE_CHECKING:
+    from .scoring import ScoreResult
 
 
 def run(
@@ -50,6 +53,8 @@ def score(run_id: str, scorers: Sequence[str] = (), *, db: str | None = None) ->
     ``scorers`` apply to every item; when empty, each item uses its own scorer or
     its suite's default.
     """
+    from .scoring import score_run  # scorers load only when scoring
+
     with Store.open(db) as store:
         return score_run(store, run_id, scorers)
 

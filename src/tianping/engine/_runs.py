@@ -127,7 +127,7 @@ def start_run(
             "requested": params.model_dump(mode="json"),
             "sent": adapter.wire_params(params),
         },
-        "engine": _config_json(config),
+        "engine": asdict(config),
         "started_at": _iso(started),
     }
     store.create_run(
@@ -196,10 +196,6 @@ def resume_run(
         base_requests=record.requests_sent,
         base_retries=record.retries,
     )
-
-
-def _config_json(config: EngineConfig) -> dict[str, Any]:
-    return asdict(config)
 
 
 def _config_from_json(data: dict[str, Any]) -> EngineConfig:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -35,7 +35,6 @@ class RunRecord:
     completed: int = 0
     failed: int = 0
     cache_hits: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
