@@ -25,12 +25,27 @@ def write(path: Path, text: str) -> Path:
 
 def test_exported_names() -> None:
     assert sorted(tianping.suites.__all__) == [
+        "AugmentResult",
+        "CoverageResult",
         "CsvMap",
+        "Finding",
+        "GroupCoverage",
+        "ImportResult",
+        "LintReport",
         "Suite",
         "SuiteManifest",
+        "SuiteStats",
+        "attack_names",
+        "augment_suite",
         "builtin_suites",
+        "check_coverage",
+        "check_coverages",
         "import_csv",
+        "import_suite",
+        "importer_names",
+        "lint_suite",
         "load_suite",
+        "suite_stats",
         "validate_suite",
     ]
     for name in tianping.suites.__all__:
