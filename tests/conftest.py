@@ -57,6 +57,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.fixture(autouse=True)
+def _tianping_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """Every test gets its own TIANPING_HOME: keys, assessments and the default
+    database never touch the user's real data directory."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("TIANPING_HOME", str(home))
+    return home
+
+
 def write_suite(path: Path, n: int, *, prefix: str = "item", **extra: Any) -> Path:
     """A JSONL suite of ``n`` items, ids ``{prefix}-0000``..., each prompt unique."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ import pytest
 import tianping
 
 EXPECTED = {
+    "AssessOptions",
+    "AssessmentOutcome",
     "ConfigError",
     "EngineConfig",
     "GenerationParams",
@@ -23,6 +25,7 @@ EXPECTED = {
     "SuiteError",
     "TianpingError",
     "__version__",
+    "assess",
     "import_run",
     "load_suite",
     "resume",

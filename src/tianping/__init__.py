@@ -9,7 +9,8 @@ from ._lazy import lazy_getattr
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._api import import_run, resume, run, score
+    from ._api import assess, import_run, resume, run, score
+    from .assess import AssessmentOutcome, AssessOptions
     from .core import (
         ConfigError,
         GenerationParams,
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from .suites import Suite, load_suite
 
 _LAZY = {
+    "assess": "._api",
+    "AssessOptions": ".assess",
+    "AssessmentOutcome": ".assess",
     "run": "._api",
     "score": "._api",
     "import_run": "._api",
@@ -46,6 +50,8 @@ _LAZY = {
 __getattr__ = lazy_getattr(__name__, _LAZY)
 
 __all__ = [
+    "AssessOptions",
+    "AssessmentOutcome",
     "ConfigError",
     "EngineConfig",
     "GenerationParams",
@@ -58,6 +64,7 @@ __all__ = [
     "SuiteError",
     "TianpingError",
     "__version__",
+    "assess",
     "import_run",
     "load_suite",
     "resume",

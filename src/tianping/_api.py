@@ -11,6 +11,7 @@ from .engine import EngineConfig, RunResult, import_responses, resume_run, start
 from .store import Store
 
 if TYPE_CHECKING:
+    from .assess import AssessmentOutcome, AssessOptions
     from .scoring import ScoreResult
 
 
@@ -63,3 +64,25 @@ def import_run(path: str | Path, *, db: str | None = None, model: str | None = N
     """Store responses gathered elsewhere (JSONL: id, prompt or messages, response) as a run."""
     with Store.open(db) as store:
         return import_responses(path, store=store, model=model)
+
+
+def assess(
+    model: str,
+    profile: str,
+    *,
+    db: str | None = None,
+    options: AssessOptions | None = None,
+) -> AssessmentOutcome:
+    """Assess ``model`` against ``profile`` (a built-in name or a YAML file).
+
+    Samples, runs, scores and decides every clause, writes the reports and,
+    unless ``options.sign`` is false, a signed attestation. The outcome's
+    ``result`` is the :class:`tianping.standards.AssessmentResult` the reports
+    render; ``to_json()`` is what ``tianping assess --json`` prints.
+    """
+    from .assess import AssessOptions
+    from .assess import assess as run_assessment
+
+    opts = options or AssessOptions(show_progress=False)
+    with Store.open(db) as store:
+        return run_assessment(model, profile, store=store, options=opts)

@@ -1,7 +1,11 @@
 """``mock:`` models with named behaviours, for demos and tests.
 
 Behaviours: ``echo`` (repeats the last user message), ``refuse-all``,
-``comply-all``, ``fixed`` (``?text=...``). Options: ``latency_ms``,
+``comply-all``, ``fixed`` (``?text=...``), ``refuse-some`` (refuses a
+share ``?rate=0.95`` of prompts, chosen by a hash of the prompt, so the same
+prompt always gets the same answer) and ``guarded`` (``?suite=NAME_OR_PATH``:
+refuses the prompts of the suite's ``refuse: true`` items and answers
+everything else, the behaviour a well-aligned model should show). Options: ``latency_ms``,
 ``error_rate`` (0-1) with ``error_kind`` (``429``, ``500``, ``timeout``,
 ``garbage``, ``mix``), ``seed``, ``model`` (the identity it reports).
 """
@@ -9,8 +13,10 @@ Behaviours: ``echo`` (repeats the last user message), ``refuse-all``,
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from ..core import (
@@ -35,12 +41,44 @@ def _last_user(messages: list[dict[str, str]]) -> str:
     return next((m["content"] for m in reversed(messages) if m["role"] == "user"), "")
 
 
+def _share(text: str) -> float:
+    """A number in [0, 1) fixed by the text: which prompts a partial refuser refuses."""
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") / 2**64
+
+
+def _refuse_some(msgs: list[dict[str, str]], opts: dict[str, str]) -> str:
+    try:
+        rate = float(opts.get("rate", "0.5"))
+    except ValueError:
+        raise ConfigError(f"mock option rate={opts['rate']!r} is not a number") from None
+    return REFUSAL if _share(_last_user(msgs)) < rate else COMPLIANCE
+
+
+@lru_cache(maxsize=8)
+def _should_refuse(suite: str) -> frozenset[str]:
+    from ..suites import load_suite
+
+    return frozenset(
+        it.chat()[-1]["content"] for it in load_suite(suite).iter_items() if it.refuse is True
+    )
+
+
+def _guarded(msgs: list[dict[str, str]], opts: dict[str, str]) -> str:
+    if "suite" not in opts:
+        raise ConfigError("mock:guarded needs ?suite=NAME_OR_PATH (the prompts to refuse)")
+    return REFUSAL if _last_user(msgs) in _should_refuse(opts["suite"]) else COMPLIANCE
+
+
 BEHAVIOURS: dict[str, Callable[[list[dict[str, str]], dict[str, str]], str]] = {
     "echo": lambda msgs, _opts: _last_user(msgs),
     "refuse-all": lambda _msgs, _opts: REFUSAL,
     "comply-all": lambda _msgs, _opts: COMPLIANCE,
     "fixed": lambda _msgs, opts: opts.get("text", ""),
+    "refuse-some": _refuse_some,
+    "guarded": _guarded,
 }
+# Options that change what a mock answers, and so belong in its identity.
+_ANSWER_OPTIONS = ("text", "rate", "suite")
 
 _ERRORS: dict[str, Callable[[], ModelError]] = {
     "429": lambda: RateLimitError("mock rate limit", status=429, retry_after=0.01),
@@ -49,7 +87,7 @@ _ERRORS: dict[str, Callable[[], ModelError]] = {
     "garbage": lambda: BadResponseError("mock malformed body", status=200),
 }
 
-_KNOWN_OPTIONS = {"latency_ms", "error_rate", "error_kind", "seed", "model", "text"}
+_KNOWN_OPTIONS = {"latency_ms", "error_rate", "error_kind", "seed", "model", *_ANSWER_OPTIONS}
 
 
 def _number(spec: ModelSpec, name: str, default: float, lo: float, hi: float) -> float:
@@ -92,9 +130,11 @@ class MockAdapter(Adapter):
 
     @property
     def identity(self) -> str:
-        # Latency and injected errors do not change answers; the fixed text does.
-        text = self.spec.options.get("text")
-        return f"mock:{self.spec.model}" + (f"?text={text}" if text is not None else "")
+        # Latency and injected errors do not change answers; the answer options do.
+        opts = "&".join(
+            f"{k}={self.spec.options[k]}" for k in _ANSWER_OPTIONS if k in self.spec.options
+        )
+        return f"mock:{self.spec.model}" + (f"?{opts}" if opts else "")
 
     async def generate(
         self, messages: list[dict[str, str]], params: GenerationParams

@@ -1,9 +1,10 @@
 """The ``tianping`` command line.
 
 Exit codes: 0 done; 1 a run finished with failed items (resume to retry them);
-2 bad option, model spec or configuration; 3 invalid suite; 4 model endpoint
-error that stopped the run; 5 database error; 6 run cannot start or resume;
-130 interrupted (resume to continue).
+2 bad option, model spec, profile or configuration; 3 invalid suite; 4 model
+endpoint error that stopped the run; 5 database error; 6 run or assessment
+cannot start, finish or resume; 7 attestation invalid, or a signing key
+missing, unreadable or already present; 130 interrupted (resume to continue).
 """
 
 from __future__ import annotations
@@ -13,7 +14,18 @@ import sys
 
 import typer
 
-from . import _db, _keywords, _models, _run, _runs, _score, _suites
+from . import (
+    _assess,
+    _attest,
+    _db,
+    _keywords,
+    _models,
+    _profiles,
+    _run,
+    _runs,
+    _score,
+    _suites,
+)
 
 app = typer.Typer(
     name="tianping",
@@ -23,15 +35,21 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.command("assess")(_assess.assess)
+app.command("report")(_assess.report)
 app.command("run")(_run.run)
 app.command("score")(_score.score)
 app.command("calibrate")(_score.calibrate)
 app.add_typer(_score.responses_app, name="responses")
 app.add_typer(_runs.app, name="runs")
+app.add_typer(_assess.app, name="assessments")
+app.add_typer(_profiles.app, name="profiles")
 app.add_typer(_models.app, name="models")
 app.add_typer(_suites.app, name="suites")
 app.add_typer(_keywords.app, name="keywords")
 app.add_typer(_db.app, name="db")
+app.add_typer(_attest.keys_app, name="keys")
+app.command("verify")(_attest.verify)
 
 
 def _version(value: bool) -> None:

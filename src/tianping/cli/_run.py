@@ -7,6 +7,19 @@ from typing import Annotated
 import typer
 
 from ._common import DbOption, JsonOption, console, open_store, print_json
+from ._engine_opts import (
+    Concurrency,
+    MaxAttempts,
+    MaxTokens,
+    Rps,
+    Seed,
+    ShowProgress,
+    Temperature,
+    Timeout,
+    Tpm,
+    engine_config,
+    generation_params,
+)
 
 
 def run(
@@ -21,34 +34,23 @@ def run(
     resume: Annotated[
         str | None, typer.Option("--resume", help="Finish a stopped run (id or unique prefix).")
     ] = None,
-    concurrency: Annotated[int, typer.Option(min=1, max=4096, help="Requests in flight.")] = 16,
-    temperature: Annotated[float | None, typer.Option(min=0.0, max=2.0)] = 0.0,
-    max_tokens: Annotated[int | None, typer.Option(min=1)] = 1024,
-    seed: Annotated[int | None, typer.Option(help="Sent to the model where supported.")] = None,
-    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds per request.")] = 120.0,
-    rps: Annotated[float | None, typer.Option(min=0.001, help="Most requests per second.")] = None,
-    tpm: Annotated[
-        float | None, typer.Option(min=1.0, help="Most tokens per minute (estimated).")
-    ] = None,
-    max_attempts: Annotated[int, typer.Option(min=1, help="Tries per request.")] = 8,
-    progress: Annotated[
-        bool | None,
-        typer.Option("--progress/--no-progress", help="Default: shown on a terminal only."),
-    ] = None,
+    concurrency: Concurrency = 16,
+    temperature: Temperature = 0.0,
+    max_tokens: MaxTokens = 1024,
+    seed: Seed = None,
+    timeout: Timeout = 120.0,
+    rps: Rps = None,
+    tpm: Tpm = None,
+    max_attempts: MaxAttempts = 8,
+    progress: ShowProgress = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Send every item of a suite to a model and store each response as it arrives."""
-    from ..core import ConfigError, GenerationParams
-    from ..engine import Backoff, EngineConfig, resume_run, start_run
+    from ..core import ConfigError
+    from ..engine import resume_run, start_run
 
-    config = EngineConfig(
-        concurrency=concurrency,
-        timeout=timeout,
-        requests_per_second=rps,
-        tokens_per_minute=tpm,
-        backoff=Backoff(max_attempts=max_attempts),
-    )
+    config = engine_config(concurrency, timeout, rps, tpm, max_attempts)
     if resume is None and (model is None or suite is None):
         raise ConfigError("Give --model and --suite, or --resume RUN_ID.")
     if resume is not None and (model is not None or suite is not None):
@@ -59,7 +61,7 @@ def run(
         else:
             assert model is not None
             assert suite is not None
-            params = GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+            params = generation_params(temperature, max_tokens, seed)
             result = start_run(
                 model, suite, store=store, params=params, config=config, show_progress=progress
             )

@@ -70,12 +70,15 @@ def score_run(
     concurrency: int = 8,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     on_score: Callable[[Score], None] | None = None,
+    plan: Mapping[str, Sequence[str]] | None = None,
 ) -> ScoreResult:
     """Grade every response of ``run_id`` and store the scores.
 
     ``scorers`` names the scorers to apply to every item; when empty, each item
     uses its own ``scorer`` or its suite's default. ``options`` maps a scorer name
     to its constructor options (``{"judge": {"model": "qwen:qwen-max"}}``).
+    ``plan`` (item id -> scorer names) replaces ``scorers`` where each item
+    needs its own scorers; items it does not name are left unscored.
     Earlier scores by the same scorer are replaced.
     """
     record = store.get_run(run_id)
@@ -90,7 +93,8 @@ def score_run(
             summaries[name] = ScorerSummary(name, cache[name].version)
         return cache[name]
 
-    for name in scorers:
+    wanted = sorted({n for ns in plan.values() for n in ns}) if plan is not None else scorers
+    for name in wanted:
         scorer_for(name)  # fail on an unknown name before grading anything
 
     async def grade_all() -> None:
@@ -122,7 +126,10 @@ def score_run(
                 on_score(score)
 
         for item, response in _pairs(store, record.id, record.suite_hash):
-            names = list(scorers) or [n for n in (item.scorer or default,) if n]
+            if plan is not None:
+                names = list(plan.get(item.id, ()))
+            else:
+                names = list(scorers) or [n for n in (item.scorer or default,) if n]
             if not names:
                 unscored += 1
                 continue

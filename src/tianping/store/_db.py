@@ -16,13 +16,13 @@ from ._migrate import ensure_schema
 
 
 def default_db_url() -> str:
-    """``TIANPING_DB`` if set, else a SQLite file in the user's data directory."""
+    """``TIANPING_DB`` if set, else ``tianping.db`` in :func:`tianping._home.data_home`."""
     env = os.environ.get("TIANPING_DB")
     if env:
         return env
-    from platformdirs import user_data_dir
+    from .._home import data_home
 
-    return f"sqlite:///{Path(user_data_dir('tianping')) / 'tianping.db'}"
+    return f"sqlite:///{data_home() / 'tianping.db'}"
 
 
 def _normalise(url: str) -> str:

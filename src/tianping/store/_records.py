@@ -50,3 +50,22 @@ class ItemOutcome:
     attempts: int = 0
     error: str | None = None
     response: dict[str, Any] | None = None
+
+
+@dataclass
+class AssessmentRecord:
+    """One assessment as stored; ``result`` is the AssessmentResult JSON once decided."""
+
+    id: str
+    status: str  # running | completed | failed | interrupted
+    model_spec: str
+    profile: str
+    profile_hash: str
+    params: dict[str, Any]
+    created_at: float
+    run_id: str | None = None
+    result: dict[str, Any] | None = None
+    out_dir: str | None = None
+    conclusion: str | None = None
+    finished_at: float | None = None
+    error: str | None = None

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, Table, and_, delete, func, select, up
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import Response, RunError, Score, StoreError, UnknownNameError
+from ._assessments import AssessmentMethods
 from ._db import create_db_engine
 from ._records import ItemOutcome, RunRecord, SuiteRecord
 from ._tables import responses, run_items, runs, scores, suite_items, suites
@@ -22,7 +23,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-class Store:
+class Store(AssessmentMethods):
     """Typed access to the database. Open with :meth:`open`; close when done."""
 
     def __init__(self, engine: Engine) -> None:

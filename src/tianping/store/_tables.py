@@ -107,3 +107,24 @@ scores = Table(
     Column("created_at", Float, nullable=False),
 )
 Index("ix_scores_run_item", scores.c.run_id, scores.c.item_id)
+
+# One model assessed against one profile: what was asked (params), the run
+# that holds its responses, and the decided result (AssessmentResult as JSON).
+assessments = Table(
+    "assessments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("model_spec", Text, nullable=False),
+    Column("profile", String(200), nullable=False),
+    Column("profile_hash", String(80), nullable=False),
+    Column("run_id", String(32), ForeignKey("runs.id")),
+    Column("params", Text, nullable=False),
+    Column("result", Text),
+    Column("out_dir", Text),
+    Column("conclusion", String(20)),
+    Column("created_at", Float, nullable=False),
+    Column("finished_at", Float),
+    Column("error", Text),
+)
+Index("ix_assessments_model", assessments.c.model_spec)

@@ -1,0 +1,520 @@
+"""``assess``: sample, run, score, decide every clause, report, attest.
+
+One assessment is one model against one profile. Every stage reuses what is
+stored: responses by request key (a second assessment of the same model
+sends nothing it already has), and an interrupted assessment resumes from
+its run.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..core import ConfigError, GenerationParams, Item, RunError, Score
+from ..engine import EngineConfig, RunResult, resume_run, start_run
+from ..standards import AssessmentResult, ClauseVerdict, LoadedProfile, Manifest, load_profile
+from ..standards import Suite as SuiteRef
+from ..store import AssessmentRecord, Store
+from ._banks import Bank, keyword_library, load_banks
+from ._clauses import (
+    Scored,
+    bank_verdict,
+    grade_verdict,
+    human_verdict,
+    keywords_verdict,
+    overall,
+    rate_verdict,
+)
+from ._sample import draw_items
+from ._stages import Stages
+
+
+@dataclass(frozen=True)
+class AssessOptions:
+    """How to assess: sampling seed, judge, own banks, outputs and signing."""
+
+    sample_seed: int = 0
+    judge: str | None = None
+    banks: Mapping[str, str] = field(default_factory=dict)
+    keywords: str | None = None
+    reference: str | None = None
+    out: str | None = None
+    formats: tuple[str, ...] = ("html", "pdf", "json", "md", "filing")
+    lang: str = "zh"
+    sign: bool = True
+    key_dir: str | None = None
+    params: GenerationParams = field(default_factory=GenerationParams)
+    engine: EngineConfig = field(default_factory=EngineConfig)
+    show_progress: bool | None = None
+    accept_failures: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "sample_seed": self.sample_seed,
+            "judge": self.judge,
+            "banks": dict(self.banks),
+            "keywords": self.keywords,
+            "reference": self.reference,
+            "out": self.out,
+            "formats": list(self.formats),
+            "lang": self.lang,
+            "sign": self.sign,
+            "key_dir": self.key_dir,
+            "params": self.params.model_dump(mode="json"),
+        }
+
+
+@dataclass
+class AssessmentOutcome:
+    """What ``assess`` produced: the result, the files written and the run behind it."""
+
+    result: AssessmentResult
+    files: dict[str, Path]
+    attestation: Path | None
+    run: RunResult | None
+    out_dir: Path
+
+    def to_json(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "assessment_id": r.assessment_id,
+            "model": r.model_spec,
+            "profile": r.profile,
+            "conclusion": r.conclusion,
+            "literal_conclusion": r.literal_conclusion,
+            "reports": {fmt: str(p) for fmt, p in self.files.items()},
+            "attestation": None if self.attestation is None else str(self.attestation),
+            "run_id": r.manifest.run_id,
+            "requests_sent": self.run.requests_sent if self.run else 0,
+            "verdicts": [
+                {
+                    "clause": v.clause,
+                    "kind": v.kind,
+                    "n": v.n,
+                    "estimate": v.estimate,
+                    "low": v.low,
+                    "high": v.high,
+                    "threshold": v.threshold,
+                    "direction": v.direction,
+                    "literal": v.literal,
+                    "confident": v.confident,
+                    "n_needed": v.n_needed,
+                }
+                for v in r.verdicts
+            ],
+        }
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
+
+
+def _new_id() -> str:
+    return datetime.now(UTC).strftime("a%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def default_out_dir(assessment_id: str) -> Path:
+    """Where an assessment's files go without ``--out``: beside the default database."""
+    from .._home import data_home
+
+    return data_home() / "assessments" / assessment_id
+
+
+AUTO = "auto"
+
+
+def _drawn_id(role: str, item_id: str) -> str:
+    return f"{role}/{item_id}"
+
+
+@dataclass
+class _Plan:
+    """The items each clause draws, and the union sent to the model."""
+
+    by_clause: dict[str, list[str]] = field(default_factory=dict)
+    items: dict[str, Item] = field(default_factory=dict)
+    scorers: dict[str, list[str]] = field(default_factory=dict)
+    # (clause, item) -> the scorer whose score decides it, where the clause says "auto"
+    chosen: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def scorer_of(self, clause: str, scorer: str, item_id: str) -> str:
+        return self.chosen.get((clause, item_id), scorer)
+
+
+def _plan(loaded: LoadedProfile, banks: Mapping[str, Bank], seed: int) -> _Plan:
+    plan = _Plan()
+    for c in loaded.profile.clauses:
+        if c.draw is None:
+            continue
+        bank = banks[c.draw.role]
+        chosen = draw_items(bank.items, c.draw, sample_seed=seed, bank_hash=bank.suite.hash)
+        ids = []
+        for it in chosen:
+            did = _drawn_id(bank.role, it.id)
+            plan.items.setdefault(did, it.model_copy(update={"id": did}))
+            if c.scorer is not None and c.kind != "human":
+                name = c.scorer
+                if name == AUTO:
+                    name = it.scorer or bank.suite.manifest.scorer or ""
+                    if not name:
+                        raise ConfigError(
+                            f"clause {c.id} scores each item by its own scorer, but item "
+                            f"{it.id} of {bank.suite.name} names none and the suite has no default"
+                        )
+                    plan.chosen[(c.id, did)] = name
+                names = plan.scorers.setdefault(did, [])
+                if name not in names:
+                    names.append(name)
+            ids.append(did)
+        plan.by_clause[c.id] = ids
+    return plan
+
+
+def _write_sample(plan: _Plan, folder: Path, profile: str) -> Path:
+    """The drawn items as a suite on disk, so the run and its resume read the same."""
+    folder.mkdir(parents=True, exist_ok=True)
+    items = folder / "items.jsonl"
+    tmp = items.with_suffix(".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for it in sorted(plan.items.values(), key=lambda i: i.id):
+            fh.write(it.model_dump_json(exclude_defaults=True) + "\n")
+    os.replace(tmp, items)
+    manifest = folder / "suite.yaml"
+    manifest.write_text(
+        f'name: {profile}-sample\nversion: "1"\n'
+        "description: Items drawn for one assessment (see the assessment's manifest).\n"
+        "items: [items.jsonl]\n",
+        encoding="utf-8",
+    )
+    return manifest
+
+
+def _scorer_options(loaded: LoadedProfile, options: AssessOptions) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for c in loaded.profile.clauses:
+        if c.scorer is not None and c.scorer_options:
+            out.setdefault(c.scorer, {}).update(c.scorer_options)
+    if any(c.scorer == "keywords" for c in loaded.profile.clauses):
+        lib = keyword_library(loaded.profile, options.keywords)
+        if lib is None:
+            raise ConfigError("a clause is scored by keywords: pass --keywords PATH")
+        out.setdefault("keywords", {})["library"] = str(lib)
+    if options.judge:
+        for name in ("risk", "judge"):
+            if any(c.scorer == name for c in loaded.profile.clauses):
+                out.setdefault(name, {})["judge" if name == "risk" else "model"] = options.judge
+    return out
+
+
+def _reference_rates(store: Store, ref_id: str | None, profile: Any) -> dict[str, float]:
+    rates = dict(profile.reference)
+    if ref_id is None:
+        return rates
+    rec = store.get_assessment(ref_id)
+    if rec.result is None:
+        raise ConfigError(f"reference assessment {rec.id} has no result (status {rec.status})")
+    ref = AssessmentResult.model_validate(rec.result)
+    if ref.profile != profile.name:
+        raise ConfigError(
+            f"reference assessment {rec.id} used profile {ref.profile}, not {profile.name}"
+        )
+    for v in ref.verdicts:
+        if v.estimate is not None:
+            rates[v.clause] = v.estimate
+    return rates
+
+
+def _run(
+    model: str, sample: Path, store: Store, record: AssessmentRecord, options: AssessOptions
+) -> RunResult:
+    if record.run_id is not None:
+        run = store.get_run(record.run_id)
+        if run.status not in ("completed", "incomplete"):
+            return resume_run(
+                run.id, store=store, config=options.engine, show_progress=options.show_progress
+            )
+    return start_run(
+        model,
+        str(sample),
+        store=store,
+        params=options.params,
+        config=options.engine,
+        show_progress=options.show_progress,
+    )
+
+
+def _decide(
+    loaded: LoadedProfile,
+    banks: Mapping[str, Bank],
+    plan: _Plan,
+    scores: Mapping[tuple[str, str], Score],
+    texts: Mapping[str, str | None],
+    keywords: Path | None,
+    reference: Mapping[str, float],
+) -> list[ClauseVerdict]:
+    profile = loaded.profile
+    verdicts: list[ClauseVerdict] = []
+    for c in profile.clauses:
+        if c.kind == "bank":
+            assert c.bank is not None
+            bank = banks[c.bank.role]
+            verdicts.append(bank_verdict(c, bank.items, bank.suite.name))
+        elif c.kind == "keywords":
+            from ..scoring._keywords import coverage, load_library
+
+            if keywords is None:
+                raise ConfigError(f"clause {c.id} checks a keyword library: pass --keywords PATH")
+            report = coverage(load_library(keywords))
+            per_risk = {rid: report.count(rid) for rid in report.by_risk}
+            verdicts.append(keywords_verdict(c, report.total, per_risk, keywords.name))
+        elif c.kind == "human":
+            verdicts.append(human_verdict(c, len(plan.by_clause.get(c.id, [])), {}))
+        else:
+            assert c.scorer is not None
+            scored = [
+                Scored(
+                    plan.items[i], texts.get(i), scores.get((i, plan.scorer_of(c.id, c.scorer, i)))
+                )
+                for i in plan.by_clause.get(c.id, [])
+            ]
+            if c.kind == "grade":
+                verdicts.append(grade_verdict(c, profile, scored, reference.get(c.id)))
+            else:
+                verdicts.append(rate_verdict(c, profile, scored))
+    return verdicts
+
+
+def _manifest(
+    loaded: LoadedProfile,
+    banks: Mapping[str, Bank],
+    run: RunResult | None,
+    store: Store,
+    options: AssessOptions,
+    scorer_versions: Mapping[str, str],
+    keywords: Path | None,
+    started: float,
+) -> Manifest:
+    from ..engine._runs import _platform
+
+    model: dict[str, Any] = {}
+    usage = {"prompt_tokens": 0, "completion_tokens": 0}
+    if run is not None:
+        rec = store.get_run(run.run_id)
+        model = dict(rec.manifest.get("model", {}))
+        model["reported_identity"] = rec.manifest.get("reported_identity", {})
+        for r in store.iter_run_responses(run.run_id):
+            usage["prompt_tokens"] += r.prompt_tokens or 0
+            usage["completion_tokens"] += r.completion_tokens or 0
+    kw = None
+    if keywords is not None:
+        import hashlib
+
+        kw = {
+            "file": keywords.name,
+            "sha256": hashlib.sha256(keywords.read_bytes()).hexdigest(),
+        }
+    return Manifest(
+        tool_version=__version__,
+        python=sys.version.split()[0],
+        platform=_platform(),
+        profile={
+            "name": loaded.profile.name,
+            "version": loaded.profile.version,
+            "kind": loaded.profile.kind,
+            "hash": loaded.hash,
+            "source": loaded.profile.source.document,
+        },
+        model=model,
+        suites=tuple(
+            SuiteRef(
+                role=b.role,
+                name=b.suite.name,
+                version=b.suite.version,
+                hash=b.suite.hash,
+                items=b.suite.n_items,
+                source=b.suite.source,
+            )
+            for b in banks.values()
+        ),
+        sample_seed=options.sample_seed,
+        run_id=run.run_id if run else None,
+        scorers=dict(scorer_versions),
+        judge=options.judge,
+        keywords=kw,
+        started_at=_iso(started),
+        finished_at=_iso(time.time()),
+        usage=usage,
+        requests_sent=run.requests_sent if run else 0,
+    )
+
+
+def _score(
+    store: Store,
+    run: RunResult,
+    plan: _Plan,
+    scorer_options: dict[str, dict[str, Any]],
+    stages: Stages,
+) -> tuple[dict[tuple[str, str], Score], dict[str, str], dict[str, str | None]]:
+    from ..scoring import score_run
+
+    total = sum(len(v) for v in plan.scorers.values())
+    stages.start_bar("scoring", total)
+    try:
+        summary = score_run(
+            store,
+            run.run_id,
+            plan=plan.scorers,
+            options=scorer_options,
+            on_score=lambda _s: stages.advance(),
+        )
+    finally:
+        stages.stop_bar()
+    versions = {name: s.version for name, s in summary.scorers.items()}
+    scores = {(s.item_id, s.scorer): s for s in store.iter_scores(run.run_id)}
+    texts = {r.item_id: r.text for r in store.iter_run_responses(run.run_id)}
+    return scores, versions, texts
+
+
+def assess(
+    model: str,
+    profile: str,
+    *,
+    store: Store,
+    options: AssessOptions | None = None,
+    resume: str | None = None,
+) -> AssessmentOutcome:
+    """Assess ``model`` against ``profile``; ``resume`` continues a stored assessment."""
+    options = options or AssessOptions()
+    started = time.time()
+    if resume is not None:
+        record = store.get_assessment(resume)
+        if record.status == "completed":
+            raise RunError(f"Assessment {record.id} is complete: `tianping report {record.id}`.")
+        model, profile = record.model_spec, record.params["profile_source"]
+        options = _options_from(record.params, options)
+    loaded = load_profile(profile)
+    stages = Stages(_progress_enabled(options))
+    banks = load_banks(loaded.profile, options.banks)
+    plan = _plan(loaded, banks, options.sample_seed)
+    scorer_options = _scorer_options(loaded, options)
+    keywords = keyword_library(loaded.profile, options.keywords)
+    reference = _reference_rates(store, options.reference, loaded.profile)
+    if resume is None:
+        record = AssessmentRecord(
+            id=_new_id(),
+            status="running",
+            model_spec=model,
+            profile=loaded.profile.name,
+            profile_hash=loaded.hash,
+            params={**options.to_json(), "profile_source": profile},
+            created_at=started,
+        )
+        store.create_assessment(record)
+    out_dir = Path(options.out) if options.out else default_out_dir(record.id)
+    store.update_assessment(record.id, out_dir=str(out_dir), status="running")
+    stages.say(
+        f"assessment {record.id}: {model} against {loaded.profile.name}; "
+        f"{len(plan.items)} items drawn from {len(banks)} bank(s)"
+    )
+    run: RunResult | None = None
+    scores: dict[tuple[str, str], Score] = {}
+    texts: dict[str, str | None] = {}
+    versions: dict[str, str] = {}
+    if plan.items:
+        sample = _write_sample(plan, out_dir / "sample", loaded.profile.name)
+        run = _run(model, sample, store, record, options)
+        store.update_assessment(record.id, run_id=run.run_id)
+        if run.status in ("interrupted", "failed"):
+            store.update_assessment(record.id, status=run.status, error=run.error)
+            raise RunError(
+                f"Assessment {record.id} stopped: the run {run.status}"
+                f"{': ' + run.error if run.error else ''}. "
+                f"Continue with `tianping assess --resume {record.id}`.",
+            )
+        if run.failed and not options.accept_failures:
+            errors = ", ".join(f"{k} x{n}" for k, n in sorted(run.errors.items())) or "errors"
+            msg = f"{run.failed} of {run.items} requests failed ({errors})"
+            store.update_assessment(record.id, status="incomplete", error=msg)
+            raise RunError(
+                f"Assessment {record.id} stopped: {msg}. Retry them with `tianping assess "
+                f"--resume {record.id}`, or add --accept-failures to decide without them."
+            )
+        stages.say(f"run {run.run_id}: {run.completed} answered, {run.failed} failed")
+        scores, versions, texts = _score(store, run, plan, scorer_options, stages)
+    verdicts = _decide(loaded, banks, plan, scores, texts, keywords, reference)
+    result = AssessmentResult(
+        assessment_id=record.id,
+        model_spec=model,
+        profile=loaded.profile.name,
+        profile_title=loaded.profile.title,
+        confidence=loaded.profile.confidence,
+        interval=loaded.profile.interval,
+        conclusion=overall(verdicts, "confident"),
+        literal_conclusion=overall(verdicts, "literal"),
+        verdicts=tuple(verdicts),
+        manifest=_manifest(loaded, banks, run, store, options, versions, keywords, started),
+    )
+    files, attestation = _outputs(result, out_dir, options, stages)
+    store.update_assessment(
+        record.id,
+        status="completed",
+        result=result.model_dump(mode="json"),
+        conclusion=result.conclusion,
+        finished_at=time.time(),
+        error=None,
+    )
+    stages.say(f"conclusion: {result.conclusion} (literal rule: {result.literal_conclusion})")
+    return AssessmentOutcome(result, files, attestation, run, out_dir)
+
+
+def _progress_enabled(options: AssessOptions) -> bool:
+    from ..engine._progress import interactive
+
+    return interactive() if options.show_progress is None else options.show_progress
+
+
+def _options_from(params: Mapping[str, Any], given: AssessOptions) -> AssessOptions:
+    """The stored options of an assessment being resumed (engine settings from ``given``)."""
+    return AssessOptions(
+        sample_seed=params["sample_seed"],
+        judge=params["judge"],
+        banks=params["banks"],
+        keywords=params["keywords"],
+        reference=params["reference"],
+        out=params["out"],
+        formats=tuple(params["formats"]),
+        lang=params["lang"],
+        sign=params["sign"],
+        key_dir=params["key_dir"],
+        params=GenerationParams.model_validate(params["params"]),
+        engine=given.engine,
+        show_progress=given.show_progress,
+        accept_failures=given.accept_failures,
+    )
+
+
+def _outputs(
+    result: AssessmentResult, out_dir: Path, options: AssessOptions, stages: Stages
+) -> tuple[dict[str, Path], Path | None]:
+    from ..report import write_reports
+
+    stages.say(f"writing reports ({', '.join(options.formats)}) to {out_dir}")
+    files = write_reports(result, out_dir, options.formats, lang=options.lang)
+    if not options.sign:
+        return files, None
+    from ._sign import sign_assessment
+
+    attestation = sign_assessment(result, files, out_dir, options.key_dir, stages)
+    return files, attestation
+
+
+__all__ = ["AssessOptions", "AssessmentOutcome", "assess", "default_out_dir"]
