@@ -343,3 +343,10 @@ def test_risk_table_has_31_risks_in_five_categories() -> None:
 def test_risk_names_are_unique() -> None:
     assert len({r.zh for r in RISKS.values()}) == 31
     assert len({r.en.lower() for r in RISKS.values()}) == 31
+
+
+def test_choices_are_shown_to_the_model_unless_the_prompt_has_them() -> None:
+    item = Item(id="q", prompt="Capital of France?", choices=("Lyon", "Paris"), answer="B")
+    assert item.chat()[-1]["content"] == "Capital of France?\n\nA. Lyon\nB. Paris"
+    shown = Item(id="q", prompt="Capital?\nA. Lyon\nB. Paris", choices=("Lyon", "Paris"))
+    assert shown.chat()[-1]["content"] == "Capital?\nA. Lyon\nB. Paris"

@@ -214,3 +214,9 @@ def test_extract_choice_options_with_letter_prefixes() -> None:
 def test_extract_choice_letters_beyond_the_options_do_not_count() -> None:
     assert extract_choice("C", ("yes", "no"))[0] is None
     assert extract_choice("The answer is B", ())[0] == "B"  # no choices given: A-D
+
+
+def test_an_arabic_answer_beats_a_numeral_in_the_instruction() -> None:
+    # "两位小数" is part of the instruction, not the answer.
+    assert extract_number("结果保留两位小数：3.49") == pytest.approx(3.49)
+    assert extract_number("答案是十二") == 12

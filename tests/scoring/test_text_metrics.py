@@ -84,15 +84,17 @@ def test_jieba_tokenizer_drops_punctuation_and_lowercases() -> None:
     assert {"我们", "hello"} <= set(words)
 
 
-def test_language_from_item_or_references() -> None:
-    assert is_chinese("zh-CN", ["anything"])
-    assert not is_chinese("en", [ZH_REF])
+def test_language_from_references_then_item() -> None:
+    # The references decide: an en->zh translation item (lang en) is scored as Chinese.
+    assert is_chinese("en", [ZH_REF])
+    assert not is_chinese("zh-CN", [EN_REF])
     assert is_chinese(None, [ZH_REF])
     assert not is_chinese(None, [EN_REF])
+    assert is_chinese("zh-CN", [""])  # nothing to look at: the item's language
     assert "jieba" in grade("rouge1", item(), ZH_REF).explanation
     assert "rouge_score tokens" in grade("rouge1", item(EN_REF), EN_REF).explanation
     assert "13a" in grade("bleu", item(EN_REF, lang="en"), EN_REF).explanation
-    assert "zh tokens" in grade("bleu", item(EN_REF, lang="zh"), EN_REF).explanation
+    assert "13a tokens" in grade("bleu", item(EN_REF, lang="zh"), EN_REF).explanation  # zh->en
 
 
 def test_several_references_from_meta() -> None:

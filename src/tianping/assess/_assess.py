@@ -95,22 +95,7 @@ class AssessmentOutcome:
             "attestation": None if self.attestation is None else str(self.attestation),
             "run_id": r.manifest.run_id,
             "requests_sent": self.run.requests_sent if self.run else 0,
-            "verdicts": [
-                {
-                    "clause": v.clause,
-                    "kind": v.kind,
-                    "n": v.n,
-                    "estimate": v.estimate,
-                    "low": v.low,
-                    "high": v.high,
-                    "threshold": v.threshold,
-                    "direction": v.direction,
-                    "literal": v.literal,
-                    "confident": v.confident,
-                    "n_needed": v.n_needed,
-                }
-                for v in r.verdicts
-            ],
+            "verdicts": [v.summary() for v in r.verdicts],
         }
 
 

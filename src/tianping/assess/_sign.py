@@ -23,21 +23,7 @@ def predicate_of(result: AssessmentResult) -> dict[str, Any]:
         "interval": result.interval,
         "conclusion": result.conclusion,
         "literal_conclusion": result.literal_conclusion,
-        "verdicts": [
-            {
-                "clause": v.clause,
-                "n": v.n,
-                "k": v.k,
-                "estimate": v.estimate,
-                "low": v.low,
-                "high": v.high,
-                "threshold": v.threshold,
-                "direction": v.direction,
-                "literal": v.literal,
-                "confident": v.confident,
-            }
-            for v in result.verdicts
-        ],
+        "verdicts": [v.summary() for v in result.verdicts],
         "manifest": result.manifest.model_dump(mode="json"),
     }
 

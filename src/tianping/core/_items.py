@@ -102,7 +102,12 @@ class Item(BaseModel):
         return self
 
     def chat(self) -> list[dict[str, str]]:
-        """The messages to send, as plain dicts."""
+        """The messages to send, as plain dicts.
+
+        A multiple-choice item whose last user message does not already show
+        its options gets them appended, one a line (``A. ...``), so the model
+        sees what the letters stand for.
+        """
         out: list[dict[str, str]] = []
         if self.system is not None:
             out.append({"role": "system", "content": self.system})
@@ -111,4 +116,7 @@ class Item(BaseModel):
         else:
             assert self.prompt is not None
             out.append({"role": "user", "content": self.prompt})
+        if self.choices and not all(c in out[-1]["content"] for c in self.choices):
+            options = "\n".join(f"{chr(65 + i)}. {c}" for i, c in enumerate(self.choices))
+            out[-1] = {"role": "user", "content": f"{out[-1]['content']}\n\n{options}"}
         return out

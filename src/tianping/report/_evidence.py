@@ -88,5 +88,5 @@ def evidence(v: ClauseVerdict, confidence: float, lang: str) -> str:
     if v.ungraded:
         rules += f"；未评分 {v.ungraded:,} 条" if zh else f"; {v.ungraded:,} ungraded"
     end = "。" if zh else "."
-    reason = v.reason.strip()
+    reason = v.reason_in(lang).strip()
     return f"{text}{'；' if zh else '; '}{rules}{end}" + (f" {reason}" if reason else "")

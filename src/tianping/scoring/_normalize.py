@@ -153,8 +153,10 @@ def extract_number(text: str) -> float | None:
     "三点五" -> 3.5, "四分之三" -> 0.75, "负三" -> -3, "二〇二四" -> 2024; words such as
     "一些" and "十分" are not numbers). Which number: the first after the last
     "answer", "答案", "结果" or "\\boxed{" (the first after an "=" in that sentence if
-    it has one); else the first after the last "=" or "等于"; else the last Arabic
-    number, or the last Chinese numeral when there is no Arabic one.
+    it has one; an Arabic number in that sentence wins over a Chinese numeral, so
+    "结果保留两位小数：3.49" reads 3.49); else the first after the last "=" or
+    "等于"; else the last Arabic number, or the last Chinese numeral when there is
+    no Arabic one.
     """
     s = unicodedata.normalize("NFKC", text).replace("\u2212", "-")
     masked = _CN_IDIOMS.sub(lambda m: "\0" * len(m.group()), s)
@@ -170,11 +172,17 @@ def extract_number(text: str) -> float | None:
     def first_from(pos: int) -> float | None:
         return next((value for start, value, _ in found if start >= pos), None)
 
+    def first_arabic(pos: int, stop: int) -> float | None:
+        return next((v for start, v, arabic in found if pos <= start < stop and arabic), None)
+
     if strong := list(_STRONG.finditer(s)):
         start = strong[-1].end()
         end = _SENTENCE_END.search(s, start)
-        equals = list(_EQUALS.finditer(s, start, end.start() if end else len(s)))
+        stop = end.start() if end else len(s)
+        equals = list(_EQUALS.finditer(s, start, stop))
         value = first_from(equals[-1].end()) if equals else None
+        if value is None:
+            value = first_arabic(start, stop)
         if (value := value if value is not None else first_from(start)) is not None:
             return value
     if (equals := list(_EQUALS.finditer(s))) and (

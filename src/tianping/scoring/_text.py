@@ -4,9 +4,11 @@ Each scorer compares ``response.text`` with the item's reference: the list in
 ``item.meta["references"]`` when there is one, else ``item.answer``. Values are
 in [0, 1] (sacrebleu's 0-100 scale divided by 100).
 
-Chinese is chosen by ``item.lang`` (``zh...``) or, when the item has no
-language, by the references: Chinese when at least a tenth of their
-non-space characters are CJK ideographs. Chinese uses sacrebleu's ``zh``
+Chinese is chosen by the references (what the response is compared with):
+Chinese when at least a tenth of their non-space characters are CJK
+ideographs, so a translation item labelled with its source language is scored
+in its target language; by ``item.lang`` (``zh...``) only when the references
+are empty. Chinese uses sacrebleu's ``zh``
 tokenizer for BLEU and jieba word segmentation (punctuation dropped) for ROUGE;
 rouge_score's own tokenizer keeps only ``[a-z0-9]`` and so scores any Chinese
 pair 0. English uses sacrebleu's ``13a`` and rouge_score's default tokenizer.
@@ -69,10 +71,13 @@ class JiebaTokenizer:
 
 
 def is_chinese(lang: str | None, references: Sequence[str]) -> bool:
-    """Chinese by ``lang`` (``zh``, ``zh-CN`` ...) or, without one, by the references."""
-    if lang is not None:
-        return lang.lower().startswith("zh")
-    return looks_chinese("".join(references))
+    """Chinese when the references look Chinese (the output language is what is
+    compared, so an en->zh translation item is scored as Chinese); by ``lang``
+    (``zh``, ``zh-CN`` ...) only when there are no references to look at."""
+    text = "".join(references)
+    if text.strip():
+        return looks_chinese(text)
+    return lang is not None and lang.lower().startswith("zh")
 
 
 @lru_cache(maxsize=4)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from .._yaml import compose
 from ..core import ConfigError, Problem, UnknownNameError
 from ._schema import Profile
 
@@ -95,7 +96,6 @@ def _message(err: Any, loc: tuple[int | str, ...]) -> str:
 
 
 def _read(path: Path) -> tuple[Profile | None, list[Problem]]:
-    import yaml
 
     where = str(path)
     try:
@@ -104,16 +104,9 @@ def _read(path: Path) -> tuple[Profile | None, list[Problem]]:
         return None, [Problem(where, 0, f"cannot read the profile: {exc.strerror}")]
     except UnicodeDecodeError:
         return None, [Problem(where, 0, "not UTF-8; save the profile as UTF-8")]
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        what = ", ".join(p for p in (exc.context, exc.problem) if p) or "cannot parse"
-        return None, [Problem(where, mark.line + 1 if mark else 0, f"YAML syntax error: {what}")]
-    finally:
-        loader.dispose()
+    node, data, problems = compose(where, text)
+    if problems:
+        return None, problems
     if not isinstance(data, dict):
         return None, [Problem(where, 1, "a profile must be a YAML mapping (name:, clauses:, ...)")]
     if isinstance(data.get("version"), int | float):

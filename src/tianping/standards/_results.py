@@ -81,7 +81,8 @@ class ClauseVerdict(_Frozen):
     threshold on at least ``min_n`` items); ``confident`` is the default rule
     (the whole interval must clear the threshold). ``n_needed`` is, for an
     inconclusive confident verdict, the sample that would decide it if the
-    estimate held.
+    estimate held. ``reason`` and ``metric`` are English; ``reason_zh`` and
+    ``metric_zh`` the same in Chinese (see :meth:`reason_in`).
     """
 
     clause: str
@@ -105,6 +106,33 @@ class ClauseVerdict(_Frozen):
     groups: tuple[GroupRate, ...] = ()
     examples: tuple[Example, ...] = ()
     ungraded: int = 0
+    reason_zh: str = ""
+    metric_zh: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """The figures of the verdict, without evidence: what ``--json`` and attestations carry."""
+        return {
+            "clause": self.clause,
+            "kind": self.kind,
+            "n": self.n,
+            "k": self.k,
+            "estimate": self.estimate,
+            "low": self.low,
+            "high": self.high,
+            "threshold": self.threshold,
+            "direction": self.direction,
+            "literal": self.literal,
+            "confident": self.confident,
+            "n_needed": self.n_needed,
+        }
+
+    def reason_in(self, lang: str) -> str:
+        """The reason in ``lang`` (zh or en), falling back to English."""
+        return self.reason_zh if lang == "zh" and self.reason_zh else self.reason
+
+    def metric_in(self, lang: str) -> str:
+        """The metric's name in ``lang`` (zh or en), falling back to English."""
+        return self.metric_zh if lang == "zh" and self.metric_zh else self.metric
 
 
 class Suite(_Frozen):

@@ -6,17 +6,18 @@ import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
 
 from tianping.core import Problem
 
+from .._yaml import compose
 from ._csv import CsvMap
 from ._problems import describe_error
 
 if TYPE_CHECKING:
-    import yaml
+    pass
 
 
 class SuiteManifest(BaseModel):
@@ -75,25 +76,6 @@ class ManifestRead:
         return lines[index] if index < len(lines) else 0
 
 
-def _compose(where: str, text: str) -> tuple[yaml.Node | None, Any, list[Problem]]:
-    import yaml  # only manifests need it; bare .jsonl suites start faster without
-
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 0
-        what = ", ".join(part for part in (exc.context, exc.problem) if part) or "cannot parse"
-        return None, None, [Problem(where, line, f"YAML syntax error: {what}")]
-    except yaml.YAMLError as exc:
-        return None, None, [Problem(where, 0, f"YAML error: {exc}")]
-    finally:
-        loader.dispose()
-    return node, data, []
-
-
 def read_manifest(path: Path) -> ManifestRead:
     """Read and validate one manifest file, without following its includes."""
     import yaml
@@ -108,7 +90,7 @@ def read_manifest(path: Path) -> ManifestRead:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         return ManifestRead(None, [Problem(where, line, "not UTF-8; save the manifest as UTF-8")])
-    node, data, problems = _compose(where, text)
+    node, data, problems = compose(where, text)
     if problems:
         return ManifestRead(None, problems)
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
