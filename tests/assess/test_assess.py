@@ -310,3 +310,29 @@ def test_kill_9_mid_assessment_then_resume_loses_nothing(
     assert out["requests_sent"] == 1600 - done_before  # nothing that finished is sent again
     with Store.open(db) as store:
         assert store.get_assessment(rec.id).status == "completed"
+
+
+def test_scenario_fitness_judges_open_items_with_the_scenario_rubric(tmp_path: Path) -> None:
+    opts = AssessOptions(
+        out=str(tmp_path / "o"), formats=("json",), sign=False, show_progress=False
+    )
+    with Store.open(f"sqlite:///{tmp_path}/t.db") as store:
+        with pytest.raises(ConfigError, match="judge"):
+            assess("mock:echo", "scenario-fitness", store=store, options=opts)
+        judge = 'mock:fixed?text={"verdict": "all_met", "score": 1, "reason": "ok"}'
+        with_judge = AssessOptions(
+            out=str(tmp_path / "o2"),
+            formats=("json",),
+            sign=False,
+            show_progress=False,
+            judge=judge,
+        )
+        r = assess("mock:echo", "scenario-fitness", store=store, options=with_judge).result
+        scores = list(store.iter_scores(r.manifest.run_id or ""))
+    v = r.verdict("government")
+    assert v.ungraded == 0
+    assert v.n >= 120
+    judged = [s for s in scores if s.scorer == "judge"]
+    assert judged
+    assert all("rubric scenario" in s.explanation for s in judged)
+    assert r.manifest.profile["kind"] == "capability"

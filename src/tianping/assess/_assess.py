@@ -186,7 +186,15 @@ def _write_sample(plan: _Plan, folder: Path, profile: str) -> Path:
 def _scorer_options(loaded: LoadedProfile, options: AssessOptions) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for c in loaded.profile.clauses:
-        if c.scorer is not None and c.scorer_options:
+        if c.scorer == AUTO:
+            for name, opts in c.scorer_options.items():
+                if not isinstance(opts, dict):
+                    raise ConfigError(
+                        f"clause {c.id}: with scorer auto, scorer_options maps a scorer name "
+                        f"to its options ({name}: {{...}})"
+                    )
+                out.setdefault(name, {}).update(opts)
+        elif c.scorer is not None and c.scorer_options:
             out.setdefault(c.scorer, {}).update(c.scorer_options)
     if any(c.scorer == "keywords" for c in loaded.profile.clauses):
         lib = keyword_library(loaded.profile, options.keywords)
@@ -194,9 +202,8 @@ def _scorer_options(loaded: LoadedProfile, options: AssessOptions) -> dict[str, 
             raise ConfigError("a clause is scored by keywords: pass --keywords PATH")
         out.setdefault("keywords", {})["library"] = str(lib)
     if options.judge:
-        for name in ("risk", "judge"):
-            if any(c.scorer == name for c in loaded.profile.clauses):
-                out.setdefault(name, {})["judge" if name == "risk" else "model"] = options.judge
+        out.setdefault("risk", {})["judge"] = options.judge
+        out.setdefault("judge", {})["model"] = options.judge
     return out
 
 

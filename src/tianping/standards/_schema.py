@@ -134,6 +134,7 @@ class Clause(_Strict):
     grade: GradeRule | None = None
     # A scorer name, or "auto": each item's own scorer, else its suite's default.
     scorer: str | None = None
+    # Options for the scorer; for "auto", options per scorer name ({judge: {rubric: x}}).
     scorer_options: dict[str, object] = Field(default_factory=dict)
     metric: Text | None = None
     counts: Literal["passed", "failed"] = "passed"
