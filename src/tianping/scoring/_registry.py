@@ -20,6 +20,9 @@ _MODULES = (
     "tianping.scoring._refusal_model",
     "tianping.scoring._judge",
     "tianping.scoring._risk",
+    "tianping.scoring._fields",
+    "tianping.scoring._keyfacts",
+    "tianping.scoring._instruct",
 )
 _loaded = False
 
