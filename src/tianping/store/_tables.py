@@ -128,3 +128,107 @@ assessments = Table(
     Column("error", Text),
 )
 Index("ix_assessments_model", assessments.c.model_spec)
+
+# -- the catalog, people and review (issue 7) -------------------------------
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),  # admin | assessor | reviewer | viewer
+    Column("password_hash", Text),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# API tokens: only a hash is stored; the token is shown once.
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(12), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float),
+    Column("revoked", Boolean, nullable=False, default=False),
+)
+
+# Browser sessions: the cookie holds a random id; only its hash is stored.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+# The catalog: one record per model a buyer can look up.
+model_records = Table(
+    "model_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("spec", Text, nullable=False, unique=True),  # the model spec assessments use
+    Column("vendor", String(200), nullable=False, default=""),
+    Column("name", String(200), nullable=False, default=""),
+    Column("version", String(100), nullable=False, default=""),
+    Column("release_date", String(20)),
+    Column("filing_number", String(100)),
+    Column("filing_status", String(40)),
+    Column("endpoint", Text),
+    Column("notes", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# What a model said about itself and how it answered a fixed probe set at
+# temperature 0; a change means its conformity is stale.
+fingerprints = Table(
+    "fingerprints",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", Integer, ForeignKey("model_records.id"), nullable=False),
+    Column("taken_at", Float, nullable=False),
+    Column("reported_identity", Text, nullable=False, default=""),
+    Column("probe_set", String(80), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("answers", Text, nullable=False),  # JSON: probe id -> sha256 of the answer
+    Column("changed", Boolean, nullable=False, default=False),
+)
+Index("ix_fingerprints_model", fingerprints.c.model_id, fingerprints.c.taken_at)
+
+# Human review (clause 9.3): the items drawn for people, and their labels.
+review_tasks = Table(
+    "review_tasks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("assessment_id", String(32), ForeignKey("assessments.id"), nullable=False),
+    Column("clause", String(40), nullable=False),
+    Column("item_id", String(200), nullable=False),
+    Column("stratum", String(40), nullable=False, default=""),
+    Column("position", Integer, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column(
+        "status", String(20), nullable=False, default="open"
+    ),  # open | agreed | disputed | adjudicated
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_review_tasks_assessment", review_tasks.c.assessment_id, review_tasks.c.clause)
+
+review_labels = Table(
+    "review_labels",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", Integer, ForeignKey("review_tasks.id"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("stage", String(12), nullable=False),  # first | second | adjudication
+    Column("qualified", Boolean, nullable=False),
+    Column("risk", String(8)),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+Index("ix_review_labels_task", review_labels.c.task_id)
