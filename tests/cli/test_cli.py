@@ -371,7 +371,7 @@ def test_runs_show_json(db_url: str, finished_run: str) -> None:
     rows = with_responses["responses"]
     assert len(rows) == 40  # with --json: all of them
     assert rows[0]["item_id"] == "mc-01"
-    assert rows[0]["text"] == "中国的首都是哪座城市？"
+    assert rows[0]["text"].startswith("中国的首都是哪座城市？\n\nA. 上海")  # echo: options shown
 
 
 def test_runs_show_text(db_url: str, finished_run: str) -> None:
