@@ -50,6 +50,21 @@ def _openai_compat(spec: ModelSpec, opts: AdapterOptions) -> Adapter:
     )
 
 
+@register("hf")
+@register("local")
+def _local_hf(spec: ModelSpec, _opts: AdapterOptions) -> Adapter:
+    from ._local_hf import LocalHFAdapter
+
+    return LocalHFAdapter.from_spec(spec)
+
+
+@register("vllm")
+def _vllm(spec: ModelSpec, _opts: AdapterOptions) -> Adapter:
+    from ._vllm import VLLMAdapter
+
+    return VLLMAdapter(spec)
+
+
 def adapter_prefixes() -> list[str]:
     """Every prefix a spec may start with: adapter kinds and preset names."""
     from ._presets import load_presets
