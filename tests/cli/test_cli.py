@@ -66,6 +66,11 @@ def test_help_lists_the_commands() -> None:
     listed = done.stdout.split("Commands:", 1)[1]
     names = {line.split()[0] for line in listed.splitlines() if line.strip()}
     assert names == {
+        "catalog",
+        "review",
+        "serve",
+        "users",
+        "tokens",
         "assess",
         "assessments",
         "profiles",

@@ -29,11 +29,11 @@ from ._clauses import (
     Scored,
     bank_verdict,
     grade_verdict,
-    human_verdict,
     keywords_verdict,
     overall,
     rate_verdict,
 )
+from ._human import human_verdict
 from ._sample import draw_items
 from ._stages import Stages
 
@@ -252,6 +252,8 @@ def _decide(
     texts: Mapping[str, str | None],
     keywords: Path | None,
     reference: Mapping[str, float],
+    store: Store,
+    assessment_id: str,
 ) -> list[ClauseVerdict]:
     profile = loaded.profile
     verdicts: list[ClauseVerdict] = []
@@ -269,7 +271,11 @@ def _decide(
             per_risk = {rid: report.count(rid) for rid in report.by_risk}
             verdicts.append(keywords_verdict(c, report.total, per_risk, keywords.name))
         elif c.kind == "human":
-            verdicts.append(human_verdict(c, len(plan.by_clause.get(c.id, [])), {}))
+            from ..review import human_evidence
+
+            drawn = plan.by_clause.get(c.id, [])
+            evidence = human_evidence(store, assessment_id, c.id, drawn=drawn)
+            verdicts.append(human_verdict(c, profile, evidence))
         else:
             assert c.scorer is not None
             scored = [
@@ -411,7 +417,11 @@ def assess(
             created_at=started,
         )
         store.create_assessment(record)
-    out_dir = Path(options.out) if options.out else default_out_dir(record.id)
+        from ..catalog import ensure_model
+
+        ensure_model(store, model)  # every assessed model has a catalog record
+    # Absolute, so the server finds the files whatever folder it runs from.
+    out_dir = (Path(options.out) if options.out else default_out_dir(record.id)).resolve()
     store.update_assessment(record.id, out_dir=str(out_dir), status="running")
     stages.say(
         f"assessment {record.id}: {model} against {loaded.profile.name}; "
@@ -442,7 +452,7 @@ def assess(
             )
         stages.say(f"run {run.run_id}: {run.completed} answered, {run.failed} failed")
         scores, versions, texts = _score(store, run, plan, scorer_options, stages)
-    verdicts = _decide(loaded, banks, plan, scores, texts, keywords, reference)
+    verdicts = _decide(loaded, banks, plan, scores, texts, keywords, reference, store, record.id)
     result = AssessmentResult(
         assessment_id=record.id,
         model_spec=model,

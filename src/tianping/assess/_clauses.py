@@ -196,43 +196,6 @@ def rate_verdict(clause: Clause, profile: Profile, scored: Sequence[Scored]) -> 
     return _verdict(clause, profile, scored, t, literal, confident, (en, zh), needed)
 
 
-def human_verdict(clause: Clause, drawn: int, labels: Mapping[str, bool]) -> ClauseVerdict:
-    """A manual-sampling clause: decided by human labels; inconclusive without them."""
-    assert clause.threshold is not None
-    assert clause.metric is not None
-    n = len(labels)
-    k = sum(1 for ok in labels.values() if ok)
-    sign, thr = _sign(clause.direction), _pct(clause.threshold)
-    reason = (
-        f"needs human review: {drawn} items drawn for reviewers, {n} labelled so far; "
-        f"required {sign} {thr} on at least {clause.min_n}"
-    )
-    reason_zh = (
-        f"需人工审核：已抽取 {drawn} 题供审核，已标注 {n} 题；"
-        f"要求 {sign} {thr}，样本不少于 {clause.min_n} 题"
-    )
-    return ClauseVerdict(
-        clause=clause.id,
-        title=clause.title,
-        kind=clause.kind,
-        source=clause.source,
-        metric=clause.metric.en,
-        n=n,
-        k=k,
-        estimate=k / n if n else None,
-        low=None,
-        high=None,
-        threshold=clause.threshold,
-        direction=clause.direction,
-        min_n=clause.min_n,
-        literal="inconclusive",
-        confident="inconclusive",
-        reason=reason,
-        reason_zh=reason_zh,
-        metric_zh=clause.metric.zh,
-    )
-
-
 def _floor_verdict(
     clause: Clause,
     total: int,

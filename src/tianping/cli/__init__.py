@@ -17,14 +17,18 @@ import typer
 from . import (
     _assess,
     _attest,
+    _catalog,
     _db,
     _keywords,
     _models,
     _profiles,
+    _review,
     _run,
     _runs,
     _score,
+    _serve,
     _suites,
+    _users,
 )
 
 app = typer.Typer(
@@ -45,9 +49,15 @@ app.add_typer(_runs.app, name="runs")
 app.add_typer(_assess.app, name="assessments")
 app.add_typer(_profiles.app, name="profiles")
 app.add_typer(_models.app, name="models")
+_models.app.command("fingerprint")(_catalog.fingerprint)
+app.add_typer(_catalog.app, name="catalog")
 app.add_typer(_suites.app, name="suites")
 app.add_typer(_keywords.app, name="keywords")
 app.add_typer(_db.app, name="db")
+app.add_typer(_review.app, name="review")
+app.command("serve")(_serve.serve)
+app.add_typer(_users.users_app, name="users")
+app.add_typer(_users.tokens_app, name="tokens")
 app.add_typer(_attest.keys_app, name="keys")
 app.command("verify")(_attest.verify)
 

@@ -5,6 +5,7 @@ from ._migrate import HEAD as SCHEMA_HEAD
 from ._migrate import create_fresh, current_revision, upgrade
 from ._records import AssessmentRecord, ItemOutcome, RunRecord, SuiteRecord
 from ._store import Store
+from ._users import User
 from ._writer import OutcomeWriter
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "RunRecord",
     "Store",
     "SuiteRecord",
+    "User",
     "create_db_engine",
     "create_fresh",
     "current_revision",

@@ -12,9 +12,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..core import Response, RunError, Score, StoreError, UnknownNameError
 from ._assessments import AssessmentMethods
+from ._catalog import CatalogMethods
 from ._db import create_db_engine
 from ._records import ItemOutcome, RunRecord, SuiteRecord
+from ._review import ReviewMethods
 from ._tables import responses, run_items, runs, scores, suite_items, suites
+from ._users import UserMethods
 
 _CHUNK = 500  # keys per IN (...) query: well under every backend's parameter limit
 
@@ -23,7 +26,7 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-class Store(AssessmentMethods):
+class Store(AssessmentMethods, UserMethods, CatalogMethods, ReviewMethods):
     """Typed access to the database. Open with :meth:`open`; close when done."""
 
     def __init__(self, engine: Engine) -> None:
