@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,11 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .._version import __version__
 from ..core import ConfigError, GenerationParams, Item, RunError, Score
 from ..engine import EngineConfig, RunResult, resume_run, start_run
-from ..standards import AssessmentResult, ClauseVerdict, LoadedProfile, Manifest, load_profile
-from ..standards import Suite as SuiteRef
+from ..standards import AssessmentResult, ClauseVerdict, LoadedProfile, load_profile
 from ..store import AssessmentRecord, Store
 from ._banks import Bank, keyword_library, load_banks
 from ._clauses import (
@@ -34,6 +31,7 @@ from ._clauses import (
     rate_verdict,
 )
 from ._human import human_verdict
+from ._manifest import build_manifest
 from ._sample import draw_items
 from ._stages import Stages
 
@@ -97,10 +95,6 @@ class AssessmentOutcome:
             "requests_sent": self.run.requests_sent if self.run else 0,
             "verdicts": [v.summary() for v in r.verdicts],
         }
-
-
-def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
 def _new_id() -> str:
@@ -291,70 +285,6 @@ def _decide(
     return verdicts
 
 
-def _manifest(
-    loaded: LoadedProfile,
-    banks: Mapping[str, Bank],
-    run: RunResult | None,
-    store: Store,
-    options: AssessOptions,
-    scorer_versions: Mapping[str, str],
-    keywords: Path | None,
-    started: float,
-) -> Manifest:
-    from ..engine._runs import _platform
-
-    model: dict[str, Any] = {}
-    usage = {"prompt_tokens": 0, "completion_tokens": 0}
-    if run is not None:
-        rec = store.get_run(run.run_id)
-        model = dict(rec.manifest.get("model", {}))
-        model["reported_identity"] = rec.manifest.get("reported_identity", {})
-        for r in store.iter_run_responses(run.run_id):
-            usage["prompt_tokens"] += r.prompt_tokens or 0
-            usage["completion_tokens"] += r.completion_tokens or 0
-    kw = None
-    if keywords is not None:
-        import hashlib
-
-        kw = {
-            "file": keywords.name,
-            "sha256": hashlib.sha256(keywords.read_bytes()).hexdigest(),
-        }
-    return Manifest(
-        tool_version=__version__,
-        python=sys.version.split()[0],
-        platform=_platform(),
-        profile={
-            "name": loaded.profile.name,
-            "version": loaded.profile.version,
-            "kind": loaded.profile.kind,
-            "hash": loaded.hash,
-            "source": loaded.profile.source.document,
-        },
-        model=model,
-        suites=tuple(
-            SuiteRef(
-                role=b.role,
-                name=b.suite.name,
-                version=b.suite.version,
-                hash=b.suite.hash,
-                items=b.suite.n_items,
-                source=b.suite.source,
-            )
-            for b in banks.values()
-        ),
-        sample_seed=options.sample_seed,
-        run_id=run.run_id if run else None,
-        scorers=dict(scorer_versions),
-        judge=options.judge,
-        keywords=kw,
-        started_at=_iso(started),
-        finished_at=_iso(time.time()),
-        usage=usage,
-        requests_sent=run.requests_sent if run else 0,
-    )
-
-
 def _score(
     store: Store,
     run: RunResult,
@@ -463,7 +393,7 @@ def assess(
         conclusion=overall(verdicts, "confident"),
         literal_conclusion=overall(verdicts, "literal"),
         verdicts=tuple(verdicts),
-        manifest=_manifest(loaded, banks, run, store, options, versions, keywords, started),
+        manifest=build_manifest(loaded, banks, run, store, options, versions, keywords, started),
     )
     files, attestation = _outputs(result, out_dir, options, stages)
     store.update_assessment(
