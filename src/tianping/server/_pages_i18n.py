@@ -1,11 +1,13 @@
 """The words the web pages print, in Chinese and English.
 
 Verdict words come from ``OUTCOME_WORDS`` (符合 / 不符合 / 无法判定 / 不适用);
-every other label is here, so a template never hard-codes a language.
+terms the pages share with reports (clause, estimate, interval …) come from the
+report's table; the rest are here, so a template never hard-codes a language.
 """
 
 from __future__ import annotations
 
+from ..report._labels import label as report_label
 from ..standards._results import OUTCOME_WORDS
 
 LANGS = ("zh", "en")
@@ -45,10 +47,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     ),
     "vendor": ("厂商", "Vendor"),
     "model": ("模型", "Model"),
-    "version": ("版本", "Version"),
     "profile": ("评估方案", "Profile"),
     "verdict": ("结论", "Verdict"),
-    "literal": ("字面规则", "Literal"),
     "date": ("日期", "Date"),
     "date_from": ("起始日期", "From"),
     "date_to": ("截止日期", "To"),
@@ -89,10 +89,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "no_assessments": ("尚无评估记录。", "No assessments yet."),
     # assessment
     "assessment": ("评估", "Assessment"),
-    "assessment_id": ("评估编号", "Assessment ID"),
     "conclusion": ("总体结论", "Conclusion"),
-    "confident_rule": ("置信规则", "Confident rule"),
-    "literal_rule": ("标准字面规则", "Literal rule"),
     "started": ("开始时间", "Started"),
     "finished": ("结束时间", "Finished"),
     "downloads": ("下载", "Downloads"),
@@ -116,16 +113,6 @@ _LABELS: dict[str, tuple[str, str]] = {
         "该评估尚无结论（状态：{status}）。",
         "This assessment has no result yet (status: {status}).",
     ),
-    "clauses": ("逐条评估结果", "Results by clause"),
-    "clause": ("条款", "Clause"),
-    "requirement": ("要求", "Requirement"),
-    "metric": ("指标", "Metric"),
-    "n": ("样本量", "n"),
-    "estimate": ("估计值", "Estimate"),
-    "interval": ("置信区间", "Interval"),
-    "threshold": ("阈值", "Threshold"),
-    "confident": ("置信规则", "Confident"),
-    "n_needed": ("判定约需样本", "n to decide"),
     "charts": ("分组结果图", "Charts by group"),
     "review_section": ("人工抽检", "Human review"),
     "review_drawn": ("已抽取", "drawn"),
@@ -141,13 +128,8 @@ _LABELS: dict[str, tuple[str, str]] = {
         "查看者不显示回答原文。",
         "Response texts are not shown to viewers.",
     ),
-    "item": ("题目", "Item"),
-    "risk": ("风险", "Risk"),
-    "prompt": ("提问", "Prompt"),
-    "response": ("回答", "Response"),
     "scores": ("评分", "Scores"),
     "label": ("标签", "Label"),
-    "no_response": ("（无回答）", "(no response)"),
     "no_rows": ("没有符合条件的回答。", "No response matches."),
     "page_of": ("第 {page} / {pages} 页，共 {total} 条", "page {page} of {pages}, {total} in all"),
     "prev": ("上一页", "previous"),
@@ -222,7 +204,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "admin_title": ("管理", "Administration"),
     "users": ("用户", "Users"),
     "add_user": ("添加用户", "Add a user"),
-    "name": ("名称", "Name"),
     "created": ("创建时间", "Created"),
     "disabled": ("已停用", "disabled"),
     "active": ("正常", "active"),
@@ -249,7 +230,6 @@ _LABELS: dict[str, tuple[str, str]] = {
     "bad_request_title": ("请求有误", "Bad request"),
     "back_home": ("返回模型目录", "Back to the catalog"),
     "back_assessment": ("返回该评估", "Back to the assessment"),
-    "none": ("无", "none"),
 }
 
 FILING_WORDS: dict[str, tuple[str, str]] = {
@@ -269,7 +249,10 @@ def check_lang(lang: str | None) -> str | None:
 
 
 def t(key: str, lang: str) -> str:
-    """The label ``key`` in ``lang``."""
+    """The label ``key`` in ``lang``; the words pages share with reports come from
+    the report's table (:func:`tianping.report._labels.label`)."""
+    if key not in _LABELS:
+        return report_label(key, lang)
     zh, en = _LABELS[key]
     return zh if lang == "zh" else en
 
