@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -336,3 +337,66 @@ def test_scenario_fitness_judges_open_items_with_the_scenario_rubric(tmp_path: P
     assert judged
     assert all("rubric scenario" in s.explanation for s in judged)
     assert r.manifest.profile["kind"] == "capability"
+
+
+def test_several_models_in_one_assess_and_one_that_stops(
+    banks: dict[str, Path], tmp_path: Path, scripted_server: Any
+) -> None:
+    from tianping.assess import AssessmentsStopped, assess_models
+
+    calls = {"n": 0}
+
+    def flaky(_n: int, _body: dict[str, Any]) -> Any:
+        calls["n"] += 1
+        return 500, {"error": {"message": "overloaded"}}, {}
+
+    down = scripted_server(flaky)
+    models = ["mock:guarded?suite=tc260-should-refuse", "mock:comply-all", down.spec()]
+    with Store.open(f"sqlite:///{tmp_path}/t.db") as store:
+        options = dataclasses.replace(
+            _options(banks, tmp_path / "out", engine=_no_retries(), sign=False), out=None
+        )
+        with pytest.raises(AssessmentsStopped) as stopped:
+            assess_models(models, "tc260-003", store=store, options=options)
+        finished = stopped.value.outcomes
+        assert [o.result.model_spec for o in finished] == models[:2]
+        assert finished[1].result.conclusion == "does_not_conform"
+        assert all(o.run is not None and o.run.completed == o.run.items for o in finished)
+        assert len({o.out_dir for o in finished}) == 2  # each in its own folder
+        assert "requests failed" in str(stopped.value)
+        records = {r.model_spec: r for r in store.list_assessments(5)}
+        assert records[down.spec()].status == "incomplete"
+        sent = calls["n"]
+        assert sent > 0
+        # The CLI takes --resume more than once; here the server is still down.
+        done = run_cli(
+            "assess",
+            "--resume",
+            records[down.spec()].id,
+            "--resume",
+            records[down.spec()].id[:-1],  # the same one, by a prefix: resumed once
+            "--no-progress",
+            "--max-attempts",
+            "1",
+            "--db",
+            f"sqlite:///{tmp_path}/t.db",
+        )
+        assert done.returncode != 0
+        assert f"tianping assess --resume {records[down.spec()].id}" in done.stderr
+        assert calls["n"] > sent
+
+
+def test_cli_refuses_out_for_several_models_and_model_with_resume(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/t.db"
+    done = run_cli(
+        "assess", "-m", "mock:echo", "-m", "mock:refuse-all", "-p", "tc260-003",
+        "--out", str(tmp_path), "--db", db,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "--out is one folder" in done.stderr
+    done = run_cli("assess", "-m", "mock:echo", "--resume", "a2026", "--db", db)
+    assert done.returncode == 2
+    assert "drop --model" in done.stderr
+    done = run_cli("assess", "-m", "mock:echo", "-p", "tc260-003", "--address", "h:1", "--db", db)
+    assert done.returncode == 2
+    assert "add --executor ray" in done.stderr

@@ -77,9 +77,9 @@ def test_writer_batches(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
     real = store.write_outcomes
 
-    def spy(outcomes: list[ItemOutcome], counters: object = None) -> None:
+    def spy(outcomes: list[ItemOutcome], counters: object = None, **kw: bool) -> None:
         sizes.append(len(outcomes))
-        real(outcomes, counters)  # type: ignore[arg-type]
+        real(outcomes, counters, **kw)  # type: ignore[arg-type]
 
     monkeypatch.setattr(store, "write_outcomes", spy)
     writer = OutcomeWriter(store, max_delay=0.2, max_batch=4)

@@ -11,14 +11,22 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..core import ConfigError, GenerationParams, Item, RunError, Score
-from ..engine import EngineConfig, RunResult, resume_run, start_run
+from ..engine import (
+    EngineConfig,
+    ExecutorSpec,
+    PreparedRun,
+    RunResult,
+    execute_runs,
+    prepare_resume,
+    prepare_run,
+)
 from ..standards import AssessmentResult, ClauseVerdict, LoadedProfile, load_profile
 from ..store import AssessmentRecord, Store
 from ._banks import Bank, keyword_library, load_banks
@@ -52,6 +60,7 @@ class AssessOptions:
     key_dir: str | None = None
     params: GenerationParams = field(default_factory=GenerationParams)
     engine: EngineConfig = field(default_factory=EngineConfig)
+    executor: ExecutorSpec = field(default_factory=ExecutorSpec)
     show_progress: bool | None = None
     accept_failures: bool = False
 
@@ -219,23 +228,23 @@ def _reference_rates(store: Store, ref_id: str | None, profile: Any) -> dict[str
     return rates
 
 
-def _run(
+def _prepare_run(
     model: str, sample: Path, store: Store, record: AssessmentRecord, options: AssessOptions
-) -> RunResult:
+) -> PreparedRun:
+    """The run to execute for an assessment: its stopped run resumed, or a new one.
+
+    A finished run is not resumed but run again: its answers come from the
+    store, and only the requests that failed are sent.
+    """
     if record.run_id is not None:
         run = store.get_run(record.run_id)
         if run.status not in ("completed", "incomplete"):
-            return resume_run(
-                run.id, store=store, config=options.engine, show_progress=options.show_progress
-            )
-    return start_run(
-        model,
-        str(sample),
-        store=store,
-        params=options.params,
-        config=options.engine,
-        show_progress=options.show_progress,
+            return prepare_resume(run.id, store=store, config=options.engine)
+    prepared = prepare_run(
+        model, str(sample), store=store, params=options.params, config=options.engine
     )
+    store.update_assessment(record.id, run_id=prepared.run_id)
+    return prepared
 
 
 def _decide(
@@ -312,16 +321,40 @@ def _score(
     return scores, versions, texts
 
 
-def assess(
+@dataclass
+class _Pending:
+    """One assessment between sampling and its verdicts."""
+
+    record: AssessmentRecord
+    loaded: LoadedProfile
+    banks: dict[str, Bank]
+    plan: _Plan
+    scorer_options: dict[str, dict[str, Any]]
+    keywords: Path | None
+    reference: dict[str, float]
+    out_dir: Path
+    options: AssessOptions
+    started: float
+    run: PreparedRun | None = None
+    done_run: RunResult | None = None
+
+
+class AssessmentsStopped(RunError):
+    """Some assessments stopped (to be resumed); ``outcomes`` holds those that finished."""
+
+    def __init__(self, message: str, outcomes: list[AssessmentOutcome]) -> None:
+        super().__init__(message)
+        self.outcomes = outcomes
+
+
+def _begin(
     model: str,
     profile: str,
-    *,
     store: Store,
-    options: AssessOptions | None = None,
-    resume: str | None = None,
-) -> AssessmentOutcome:
-    """Assess ``model`` against ``profile``; ``resume`` continues a stored assessment."""
-    options = options or AssessOptions()
+    options: AssessOptions,
+    resume: str | None,
+    stages: Stages,
+) -> _Pending:
     started = time.time()
     if resume is not None:
         record = store.get_assessment(resume)
@@ -330,7 +363,6 @@ def assess(
         model, profile = record.model_spec, record.params["profile_source"]
         options = _options_from(record.params, options)
     loaded = load_profile(profile)
-    stages = Stages(_progress_enabled(options))
     banks = load_banks(loaded.profile, options.banks)
     plan = _plan(loaded, banks, options.sample_seed)
     scorer_options = _scorer_options(loaded, options)
@@ -357,35 +389,60 @@ def assess(
         f"assessment {record.id}: {model} against {loaded.profile.name}; "
         f"{len(plan.items)} items drawn from {len(banks)} bank(s)"
     )
-    run: RunResult | None = None
+    pending = _Pending(
+        record,
+        loaded,
+        dict(banks),
+        plan,
+        scorer_options,
+        keywords,
+        reference,
+        out_dir,
+        options,
+        started,
+    )
+    if plan.items:
+        sample = _write_sample(plan, out_dir / "sample", loaded.profile.name)
+        pending.run = _prepare_run(model, sample, store, record, options)
+    return pending
+
+
+def _check_run(store: Store, p: _Pending, run: RunResult) -> None:
+    record = p.record
+    if run.status in ("interrupted", "failed"):
+        store.update_assessment(record.id, status=run.status, error=run.error)
+        raise RunError(
+            f"Assessment {record.id} stopped: the run {run.status}"
+            f"{': ' + run.error if run.error else ''}. "
+            f"Continue with `tianping assess --resume {record.id}`.",
+        )
+    if run.failed and not p.options.accept_failures:
+        errors = ", ".join(f"{k} x{n}" for k, n in sorted(run.errors.items())) or "errors"
+        msg = f"{run.failed} of {run.items} requests failed ({errors})"
+        store.update_assessment(record.id, status="incomplete", error=msg)
+        raise RunError(
+            f"Assessment {record.id} stopped: {msg}. Retry them with `tianping assess "
+            f"--resume {record.id}`, or add --accept-failures to decide without them."
+        )
+
+
+def _conclude(
+    store: Store, p: _Pending, run: RunResult | None, stages: Stages
+) -> AssessmentOutcome:
+    record, loaded, options = p.record, p.loaded, p.options
     scores: dict[tuple[str, str], Score] = {}
     texts: dict[str, str | None] = {}
     versions: dict[str, str] = {}
-    if plan.items:
-        sample = _write_sample(plan, out_dir / "sample", loaded.profile.name)
-        run = _run(model, sample, store, record, options)
-        store.update_assessment(record.id, run_id=run.run_id)
-        if run.status in ("interrupted", "failed"):
-            store.update_assessment(record.id, status=run.status, error=run.error)
-            raise RunError(
-                f"Assessment {record.id} stopped: the run {run.status}"
-                f"{': ' + run.error if run.error else ''}. "
-                f"Continue with `tianping assess --resume {record.id}`.",
-            )
-        if run.failed and not options.accept_failures:
-            errors = ", ".join(f"{k} x{n}" for k, n in sorted(run.errors.items())) or "errors"
-            msg = f"{run.failed} of {run.items} requests failed ({errors})"
-            store.update_assessment(record.id, status="incomplete", error=msg)
-            raise RunError(
-                f"Assessment {record.id} stopped: {msg}. Retry them with `tianping assess "
-                f"--resume {record.id}`, or add --accept-failures to decide without them."
-            )
+    if run is not None:
+        _check_run(store, p, run)
         stages.say(f"run {run.run_id}: {run.completed} answered, {run.failed} failed")
-        scores, versions, texts = _score(store, run, plan, scorer_options, stages)
-    verdicts = _decide(loaded, banks, plan, scores, texts, keywords, reference, store, record.id)
+        scores, versions, texts = _score(store, run, p.plan, p.scorer_options, stages)
+    verdicts = _decide(
+        loaded, p.banks, p.plan, scores, texts, p.keywords, p.reference, store, record.id
+    )
     result = AssessmentResult(
         assessment_id=record.id,
-        model_spec=model,
+        model_spec=record.model_spec,
         profile=loaded.profile.name,
         profile_title=loaded.profile.title,
         confidence=loaded.profile.confidence,
@@ -393,9 +450,11 @@ def assess(
         conclusion=overall(verdicts, "confident"),
         literal_conclusion=overall(verdicts, "literal"),
         verdicts=tuple(verdicts),
-        manifest=build_manifest(loaded, banks, run, store, options, versions, keywords, started),
+        manifest=build_manifest(
+            loaded, p.banks, run, store, options, versions, p.keywords, p.started
+        ),
     )
-    files, attestation = _outputs(result, out_dir, options, stages)
+    files, attestation = _outputs(result, p.out_dir, options, stages)
     store.update_assessment(
         record.id,
         status="completed",
@@ -404,8 +463,72 @@ def assess(
         finished_at=time.time(),
         error=None,
     )
-    stages.say(f"conclusion: {result.conclusion} (literal rule: {result.literal_conclusion})")
-    return AssessmentOutcome(result, files, attestation, run, out_dir)
+    stages.say(
+        f"{record.model_spec}: {result.conclusion} (literal rule: {result.literal_conclusion})"
+    )
+    return AssessmentOutcome(result, files, attestation, run, p.out_dir)
+
+
+def assess(
+    model: str,
+    profile: str,
+    *,
+    store: Store,
+    options: AssessOptions | None = None,
+    resume: str | None = None,
+) -> AssessmentOutcome:
+    """Assess ``model`` against ``profile``; ``resume`` continues a stored assessment."""
+    try:
+        return assess_models(
+            [model], profile, store=store, options=options, resume=[resume] if resume else []
+        )[0]
+    except AssessmentsStopped as exc:
+        raise RunError(str(exc)) from None
+
+
+def assess_models(
+    models: Sequence[str],
+    profile: str,
+    *,
+    store: Store,
+    options: AssessOptions | None = None,
+    resume: Sequence[str] = (),
+) -> list[AssessmentOutcome]:
+    """Assess each model against ``profile`` (or continue the ``resume`` assessments).
+
+    The runs execute together on ``options.executor`` (one after another here,
+    or as chunks across a Ray cluster); each assessment is then scored,
+    decided, reported and signed. If some stop, the others still finish and
+    :class:`AssessmentsStopped` says how to resume the rest.
+    """
+    options = options or AssessOptions()
+    stages = Stages(_progress_enabled(options))
+    if resume:
+        ids = dict.fromkeys(store.get_assessment(rid).id for rid in resume)
+        pending = [_begin("", "", store, options, rid, stages) for rid in ids]
+    else:
+        pending = [_begin(m, profile, store, options, None, stages) for m in models]
+    to_run = [p for p in pending if p.run is not None]
+    runs = execute_runs(
+        store,
+        [p.run for p in to_run if p.run is not None],
+        options.executor,
+        show_progress=options.show_progress,
+    )
+    for p, result in zip(to_run, runs, strict=True):
+        p.done_run = result
+    outcomes: list[AssessmentOutcome] = []
+    stopped: list[str] = []
+    for p in pending:
+        try:
+            outcomes.append(_conclude(store, p, p.done_run, stages))
+        except RunError as exc:
+            if len(pending) == 1:
+                raise AssessmentsStopped(str(exc), outcomes) from None
+            stopped.append(str(exc))
+    if stopped:
+        raise AssessmentsStopped("\n".join(stopped), outcomes)
+    return outcomes
 
 
 def _progress_enabled(options: AssessOptions) -> bool:
@@ -429,6 +552,7 @@ def _options_from(params: Mapping[str, Any], given: AssessOptions) -> AssessOpti
         key_dir=params["key_dir"],
         params=GenerationParams.model_validate(params["params"]),
         engine=given.engine,
+        executor=given.executor,
         show_progress=given.show_progress,
         accept_failures=given.accept_failures,
     )
@@ -449,4 +573,11 @@ def _outputs(
     return files, attestation
 
 
-__all__ = ["AssessOptions", "AssessmentOutcome", "assess", "default_out_dir"]
+__all__ = [
+    "AssessOptions",
+    "AssessmentOutcome",
+    "AssessmentsStopped",
+    "assess",
+    "assess_models",
+    "default_out_dir",
+]

@@ -8,7 +8,10 @@ import typer
 
 from ._common import DbOption, JsonOption, console, open_store, print_json
 from ._engine_opts import (
+    Address,
+    ChunkSize,
     Concurrency,
+    Executor,
     MaxAttempts,
     MaxTokens,
     Rps,
@@ -17,7 +20,9 @@ from ._engine_opts import (
     Temperature,
     Timeout,
     Tpm,
+    Workers,
     engine_config,
+    executor_spec,
     generation_params,
 )
 
@@ -92,7 +97,10 @@ def print_verdicts(result: AssessmentResult) -> None:
 
 def assess(
     model: Annotated[
-        str | None, typer.Option("--model", "-m", help="Model spec, e.g. qwen:qwen-plus.")
+        list[str] | None,
+        typer.Option(
+            "--model", "-m", help="Model spec, e.g. qwen:qwen-plus (repeat to assess several)."
+        ),
     ] = None,
     profile: Annotated[
         str | None, typer.Option("--profile", "-p", help="Profile name or YAML file.")
@@ -121,7 +129,8 @@ def assess(
     ] = True,
     key_dir: Annotated[str | None, typer.Option(help="Folder of the signing key.")] = None,
     resume: Annotated[
-        str | None, typer.Option("--resume", help="Continue a stopped assessment (id or prefix).")
+        list[str] | None,
+        typer.Option("--resume", help="Continue a stopped assessment (id or prefix; repeatable)."),
     ] = None,
     accept_failures: Annotated[
         bool,
@@ -137,17 +146,24 @@ def assess(
     rps: Rps = None,
     tpm: Tpm = None,
     max_attempts: MaxAttempts = 8,
+    executor: Executor = "local",
+    address: Address = None,
+    workers: Workers = None,
+    chunk_size: ChunkSize = 200,
     progress: ShowProgress = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Assess a model against a profile: sample, run, score, decide, report and sign."""
-    from ..assess import AssessOptions
-    from ..assess import assess as do_assess
+    """Assess models against a profile: sample, run, score, decide, report and sign."""
+    from ..assess import AssessmentsStopped, AssessOptions, assess_models
     from ..core import ConfigError
 
-    if resume is None and (model is None or profile is None):
+    if not resume and (not model or profile is None):
         raise ConfigError("Give --model and --profile, or --resume ASSESSMENT_ID.")
+    if resume and model:
+        raise ConfigError("--resume takes the model from the assessment; drop --model.")
+    if out is not None and model and len(model) > 1:
+        raise ConfigError("--out is one folder: with several models, leave it out.")
     if lang not in ("zh", "en"):
         raise ConfigError(f"--lang must be zh or en, not {lang!r}")
     options = AssessOptions(
@@ -163,20 +179,33 @@ def assess(
         key_dir=key_dir,
         params=generation_params(temperature, max_tokens, seed),
         engine=engine_config(concurrency, timeout, rps, tpm, max_attempts),
+        executor=executor_spec(executor, address, workers, chunk_size),
         show_progress=progress,
         accept_failures=accept_failures,
     )
+    stopped: AssessmentsStopped | None = None
     with open_store(db) as store:
-        outcome = do_assess(model or "", profile or "", store=store, options=options, resume=resume)
+        try:
+            outcomes = assess_models(
+                model or [], profile or "", store=store, options=options, resume=resume or []
+            )
+        except AssessmentsStopped as exc:
+            outcomes, stopped = exc.outcomes, exc
     if json_out:
-        print_json(outcome.to_json())
-        return
-    print_verdicts(outcome.result)
-    con = console()
-    for fmt, path in outcome.files.items():
-        con.print(f"{fmt:>8}: {path}")
-    if outcome.attestation is not None:
-        con.print(f"attested: {outcome.attestation}")
+        if len(outcomes) == 1 and len(model or resume or []) == 1:
+            print_json(outcomes[0].to_json())
+        elif outcomes:
+            print_json([o.to_json() for o in outcomes])
+    else:
+        con = console()
+        for outcome in outcomes:
+            print_verdicts(outcome.result)
+            for fmt, path in outcome.files.items():
+                con.print(f"{fmt:>8}: {path}")
+            if outcome.attestation is not None:
+                con.print(f"attested: {outcome.attestation}")
+    if stopped is not None:
+        raise stopped
 
 
 def report(

@@ -8,7 +8,7 @@ import typer
 
 if TYPE_CHECKING:
     from ..core import GenerationParams
-    from ..engine import EngineConfig
+    from ..engine import EngineConfig, ExecutorSpec
 
 Concurrency = Annotated[int, typer.Option(min=1, max=4096, help="Requests in flight.")]
 Temperature = Annotated[float | None, typer.Option(min=0.0, max=2.0)]
@@ -18,6 +18,19 @@ Timeout = Annotated[float, typer.Option(min=0.1, help="Seconds per request.")]
 Rps = Annotated[float | None, typer.Option(min=0.001, help="Most requests per second.")]
 Tpm = Annotated[float | None, typer.Option(min=1.0, help="Most tokens per minute (estimated).")]
 MaxAttempts = Annotated[int, typer.Option(min=1, help="Tries per request.")]
+Executor = Annotated[
+    str,
+    typer.Option(help="local (this process) or ray (chunks across a Ray cluster)."),
+]
+Address = Annotated[
+    str | None,
+    typer.Option(help="Ray cluster to join (HOST:PORT or auto); default: start one here."),
+]
+Workers = Annotated[
+    int | None,
+    typer.Option(min=1, help="Ray: chunks of one run in flight (default: the cluster's CPUs)."),
+]
+ChunkSize = Annotated[int, typer.Option(min=1, help="Ray: items per chunk.")]
 ShowProgress = Annotated[
     bool | None,
     typer.Option("--progress/--no-progress", help="Default: shown on a terminal only."),
@@ -44,3 +57,11 @@ def generation_params(
     from ..core import GenerationParams
 
     return GenerationParams(temperature=temperature, max_tokens=max_tokens, seed=seed)
+
+
+def executor_spec(
+    executor: str, address: str | None, workers: int | None, chunk_size: int
+) -> ExecutorSpec:
+    from ..engine import ExecutorSpec
+
+    return ExecutorSpec(kind=executor, address=address, workers=workers, chunk_size=chunk_size)

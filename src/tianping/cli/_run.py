@@ -8,7 +8,10 @@ import typer
 
 from ._common import DbOption, JsonOption, console, open_store, print_json
 from ._engine_opts import (
+    Address,
+    ChunkSize,
     Concurrency,
+    Executor,
     MaxAttempts,
     MaxTokens,
     Rps,
@@ -17,7 +20,9 @@ from ._engine_opts import (
     Temperature,
     Timeout,
     Tpm,
+    Workers,
     engine_config,
+    executor_spec,
     generation_params,
 )
 
@@ -42,29 +47,33 @@ def run(
     rps: Rps = None,
     tpm: Tpm = None,
     max_attempts: MaxAttempts = 8,
+    executor: Executor = "local",
+    address: Address = None,
+    workers: Workers = None,
+    chunk_size: ChunkSize = 200,
     progress: ShowProgress = None,
     json_out: JsonOption = False,
     db: DbOption = None,
 ) -> None:
     """Send every item of a suite to a model and store each response as it arrives."""
     from ..core import ConfigError
-    from ..engine import resume_run, start_run
+    from ..engine import execute_runs, prepare_resume, prepare_run
 
     config = engine_config(concurrency, timeout, rps, tpm, max_attempts)
+    spec = executor_spec(executor, address, workers, chunk_size)
     if resume is None and (model is None or suite is None):
         raise ConfigError("Give --model and --suite, or --resume RUN_ID.")
     if resume is not None and (model is not None or suite is not None):
         raise ConfigError("--resume takes the model and suite from the run; drop --model/--suite.")
     with open_store(db) as store:
         if resume is not None:
-            result = resume_run(resume, store=store, config=config, show_progress=progress)
+            prepared = prepare_resume(resume, store=store, config=config)
         else:
             assert model is not None
             assert suite is not None
             params = generation_params(temperature, max_tokens, seed)
-            result = start_run(
-                model, suite, store=store, params=params, config=config, show_progress=progress
-            )
+            prepared = prepare_run(model, suite, store=store, params=params, config=config)
+        [result] = execute_runs(store, [prepared], spec, show_progress=progress)
     if json_out:
         print_json(result.to_json())
     else:

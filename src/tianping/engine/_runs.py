@@ -78,16 +78,35 @@ def _alive(manifest: dict[str, Any]) -> bool:
     return True
 
 
-def start_run(
+@dataclass
+class PreparedRun:
+    """A run recorded in the store and ready to execute (here or on a cluster)."""
+
+    run_id: str
+    adapter: Adapter
+    params: GenerationParams
+    config: EngineConfig
+    n_items: int
+    manifest: dict[str, Any]
+    started: float
+    resuming: bool
+    base_requests: int = 0
+    base_retries: int = 0
+
+    @property
+    def suite_hash(self) -> str:
+        return str(self.manifest["suite"]["hash"])
+
+
+def prepare_run(
     model: str,
     suite: str,
     *,
     store: Store,
     params: GenerationParams | None = None,
     config: EngineConfig | None = None,
-    show_progress: bool | None = None,
-) -> RunResult:
-    """Run every item of ``suite`` against ``model`` and store each response as it arrives."""
+) -> PreparedRun:
+    """Store the suite (once) and a new run of it against ``model``; send nothing yet."""
     from ..suites import load_suite
 
     started = time.time()
@@ -142,28 +161,11 @@ def start_run(
             created_at=started,
         )
     )
-    return _execute(
-        store,
-        run_id,
-        adapter,
-        params,
-        config,
-        loaded.n_items,
-        manifest,
-        started=started,
-        resuming=False,
-        show_progress=show_progress,
-    )
+    return PreparedRun(run_id, adapter, params, config, loaded.n_items, manifest, started, False)
 
 
-def resume_run(
-    run_id: str,
-    *,
-    store: Store,
-    config: EngineConfig | None = None,
-    show_progress: bool | None = None,
-) -> RunResult:
-    """Finish a stopped run: re-send only what did not finish (failed items are retried)."""
+def prepare_resume(run_id: str, *, store: Store, config: EngineConfig | None = None) -> PreparedRun:
+    """Mark a stopped run running again; what it already finished is kept."""
     started = time.time()
     record = store.get_run(run_id)
     if record.status == "running" and _alive(record.manifest):
@@ -182,20 +184,49 @@ def resume_run(
     manifest["process"] = {"host": socket.gethostname(), "pid": os.getpid()}
     manifest.setdefault("resumed_at", []).append(_iso(started))
     store.update_run(record.id, status="running", manifest=manifest, error=None)
-    return _execute(
-        store,
+    return PreparedRun(
         record.id,
         adapter,
         params,
         config,
         record.n_items,
         manifest,
-        started=started,
-        resuming=True,
-        show_progress=show_progress,
+        started,
+        True,
         base_requests=record.requests_sent,
         base_retries=record.retries,
     )
+
+
+def start_run(
+    model: str,
+    suite: str,
+    *,
+    store: Store,
+    params: GenerationParams | None = None,
+    config: EngineConfig | None = None,
+    show_progress: bool | None = None,
+) -> RunResult:
+    """Run every item of ``suite`` against ``model`` and store each response as it arrives."""
+    prepared = prepare_run(model, suite, store=store, params=params, config=config)
+    return _execute(store, prepared, show_progress=show_progress)
+
+
+def resume_run(
+    run_id: str,
+    *,
+    store: Store,
+    config: EngineConfig | None = None,
+    show_progress: bool | None = None,
+) -> RunResult:
+    """Finish a stopped run: re-send only what did not finish (failed items are retried)."""
+    prepared = prepare_resume(run_id, store=store, config=config)
+    return _execute(store, prepared, show_progress=show_progress)
+
+
+def close_adapter(run: PreparedRun) -> None:
+    """Close the adapter of a run that will not execute in this process."""
+    asyncio.run(run.adapter.aclose())
 
 
 def _config_from_json(data: dict[str, Any]) -> EngineConfig:
@@ -207,115 +238,106 @@ def _config_from_json(data: dict[str, Any]) -> EngineConfig:
     return EngineConfig(**fields)
 
 
-def _execute(
-    store: Store,
-    run_id: str,
-    adapter: Adapter,
-    params: GenerationParams,
-    config: EngineConfig,
-    n_items: int,
-    manifest: dict[str, Any],
-    *,
-    started: float,
-    resuming: bool,
-    show_progress: bool | None,
-    base_requests: int = 0,
-    base_retries: int = 0,
-) -> RunResult:
-    counters = Counters(total=n_items)
-    suite_hash = manifest["suite"]["hash"]
+def _execute(store: Store, run: PreparedRun, *, show_progress: bool | None) -> RunResult:
+    counters = Counters(total=run.n_items)
+    adapter, config = run.adapter, run.config
 
     def run_counters() -> dict[str, int]:
         return {
-            "requests_sent": base_requests + counters.requests_sent,
-            "retries": base_retries + counters.retries,
+            "requests_sent": run.base_requests + counters.requests_sent,
+            "retries": run.base_retries + counters.retries,
         }
 
     writer = OutcomeWriter(store, run_counters=run_counters)
     status, error = "completed", None
     enabled = interactive() if show_progress is None else show_progress
     progress = Progress(
-        counters, f"{manifest['suite']['name']} → {adapter.spec.raw}", enabled=enabled
+        counters, f"{run.manifest['suite']['name']} → {adapter.spec.raw}", enabled=enabled
     )
     pipeline = Pipeline(
         adapter,
         store,
         writer,
-        run_id,
-        params,
+        run.run_id,
+        run.params,
         config,
         counters,
-        resuming=resuming,
+        resuming=run.resuming,
         on_progress=progress.tick,
     )
 
     async def main() -> None:
         try:
             # A first page of two waves gets requests going before the rest is parsed.
-            pages = store.iter_suite_items(suite_hash, first_page=config.concurrency * 2)
+            pages = store.iter_suite_items(run.suite_hash, first_page=config.concurrency * 2)
             await pipeline.run(pages)
         finally:
             await adapter.aclose()
 
     try:
-        with progress, _sigterm_as_interrupt():
+        with progress, sigterm_as_interrupt():
             asyncio.run(main())
     except KeyboardInterrupt:
         status, error = "interrupted", "interrupted by the user"
     except FatalModelError as exc:
         status, error = "failed", str(exc)
     except BaseException as exc:
-        status, error = "failed", f"{type(exc).__name__}: {exc}"
-        _finish(store, writer, run_id, status, error, manifest, counters, run_counters())
+        writer.close()
+        finish_run(store, run, f"{type(exc).__name__}: {exc}", counters, run_counters())
         raise
-    _finish(store, writer, run_id, status, error, manifest, counters, run_counters())
-    record = store.get_run(run_id)
-    if status == "completed" and record.failed:
-        status = "incomplete"
-        store.update_run(run_id, status=status)
-    return RunResult(
-        run_id=run_id,
-        status=status,
-        model=adapter.spec.raw,
-        suite=manifest["suite"]["name"],
-        suite_hash=suite_hash,
-        items=n_items,
-        completed=record.completed,
-        failed=record.failed,
-        requests_sent=counters.requests_sent,
-        cache_hits=counters.cache_hits,
-        retries=counters.retries,
-        wall_s=round(time.time() - started, 3),
-        db=store.url,
-        error=error,
-        errors=dict(counters.errors),
-    )
-
-
-def _finish(
-    store: Store,
-    writer: OutcomeWriter,
-    run_id: str,
-    status: str,
-    error: str | None,
-    manifest: dict[str, Any],
-    counters: Counters,
-    totals: dict[str, int],
-) -> None:
     writer.close()
+    return finish_run(store, run, error, counters, run_counters(), status=status)
+
+
+def finish_run(
+    store: Store,
+    run: PreparedRun,
+    error: str | None,
+    counters: Counters,
+    totals: dict[str, int] | None,
+    *,
+    status: str = "failed",
+) -> RunResult:
+    """Record how a run ended (``totals`` sets its request counters) and what it did."""
     ended = time.time()
-    manifest = dict(manifest)
+    manifest = dict(run.manifest)
     manifest["finished_at"] = _iso(ended)
     if counters.identities:
         seen = manifest.setdefault("reported_identity", {})
         for ident, n in counters.identities.items():
             seen[ident] = seen.get(ident, 0) + n
     store.update_run(
-        run_id, status=status, error=error, finished_at=ended, manifest=manifest, **totals
+        run.run_id,
+        status=status,
+        error=error,
+        finished_at=ended,
+        manifest=manifest,
+        **(totals or {}),
+    )
+    record = store.get_run(run.run_id)
+    if status == "completed" and record.failed:
+        status = "incomplete"
+        store.update_run(run.run_id, status=status)
+    return RunResult(
+        run_id=run.run_id,
+        status=status,
+        model=run.adapter.spec.raw,
+        suite=manifest["suite"]["name"],
+        suite_hash=run.suite_hash,
+        items=run.n_items,
+        completed=record.completed,
+        failed=record.failed,
+        requests_sent=counters.requests_sent,
+        cache_hits=counters.cache_hits,
+        retries=counters.retries,
+        wall_s=round(ended - run.started, 3),
+        db=store.url,
+        error=error,
+        errors=dict(counters.errors),
     )
 
 
-class _sigterm_as_interrupt:
+class sigterm_as_interrupt:
     """Treat SIGTERM like Ctrl-C, so a stopped run is flushed and marked interrupted."""
 
     def __enter__(self) -> None:

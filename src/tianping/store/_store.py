@@ -115,19 +115,29 @@ class Store(AssessmentMethods, UserMethods, CatalogMethods, ReviewMethods):
         )
 
     def iter_suite_items(
-        self, suite_hash: str, page: int = 1000, first_page: int | None = None
+        self,
+        suite_hash: str,
+        page: int = 1000,
+        first_page: int | None = None,
+        *,
+        start: int = 0,
+        stop: int | None = None,
     ) -> Iterator[list[tuple[int, str, str]]]:
         """Pages of ``(position, item_id, item_json)`` in order, without holding them all.
 
-        A smaller ``first_page`` lets a caller start work on the first items sooner.
+        A smaller ``first_page`` lets a caller start work on the first items sooner;
+        ``start`` and ``stop`` bound the positions (one chunk of a distributed run).
         """
-        last = -1
+        last = start - 1
         size = first_page or page
         while True:
+            where = [suite_items.c.suite_hash == suite_hash, suite_items.c.position > last]
+            if stop is not None:
+                where.append(suite_items.c.position < stop)
             with self.engine.connect() as conn:
                 rows = conn.execute(
                     select(suite_items.c.position, suite_items.c.item_id, suite_items.c.data)
-                    .where(suite_items.c.suite_hash == suite_hash, suite_items.c.position > last)
+                    .where(*where)
                     .order_by(suite_items.c.position)
                     .limit(size)
                 ).all()
@@ -205,6 +215,11 @@ class Store(AssessmentMethods, UserMethods, CatalogMethods, ReviewMethods):
             )
             counts = self._counts(conn, [r["id"] for r in rows])
         return [self._run_record(r, counts.get(r["id"], {})) for r in rows]
+
+    def run_counts(self, run_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """Per run: items ``completed`` (of which ``cache_hits``) and ``failed`` so far."""
+        with self.engine.connect() as conn:
+            return self._counts(conn, run_ids)
 
     def _counts(self, conn: Connection, run_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         if not run_ids:
@@ -296,9 +311,17 @@ class Store(AssessmentMethods, UserMethods, CatalogMethods, ReviewMethods):
         return self._statements
 
     def write_outcomes(
-        self, outcomes: Sequence[ItemOutcome], run_counters: dict[str, Any] | None = None
+        self,
+        outcomes: Sequence[ItemOutcome],
+        run_counters: dict[str, Any] | None = None,
+        *,
+        add_counters: bool = False,
     ) -> None:
-        """Commit a batch of outcomes (and fresh answers) in one transaction."""
+        """Commit a batch of outcomes (and fresh answers) in one transaction.
+
+        ``run_counters`` set the run's request counters, or with ``add_counters``
+        add to them (several workers sharing one run each add their own).
+        """
         now = time.time()
         fresh = [o.response for o in outcomes if o.response is not None]
         rows = [
@@ -324,7 +347,12 @@ class Store(AssessmentMethods, UserMethods, CatalogMethods, ReviewMethods):
             conn.execute(upsert_outcome, rows)
             if run_counters:
                 run_id = outcomes[0].run_id
-                conn.execute(update(runs).where(runs.c.id == run_id).values(**run_counters))
+                values = (
+                    {k: getattr(runs.c, k) + v for k, v in run_counters.items()}
+                    if add_counters
+                    else run_counters
+                )
+                conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
 
     def iter_run_responses(self, run_id: str, page: int = 1000) -> Iterator[Response]:
         """Every item outcome of a run joined with its answer, in item order, page by page."""

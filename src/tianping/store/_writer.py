@@ -31,12 +31,17 @@ class OutcomeWriter:
         max_delay: float = 0.05,
         max_batch: int = 512,
         run_counters: Callable[[], dict[str, Any]] | None = None,
+        add_counters: bool = False,
     ) -> None:
         self._store = store
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._max_delay = max_delay
         self._max_batch = max_batch
         self._run_counters = run_counters
+        # With add_counters, each save adds what changed since the last one: the
+        # workers of a distributed run share its counters.
+        self._add_counters = add_counters
+        self._saved: dict[str, Any] = {}
         self._error: BaseException | None = None
         self._closing = threading.Event()
         self._counters_at = 0.0
@@ -95,10 +100,17 @@ class OutcomeWriter:
             # second (and at the end) is enough and spares an UPDATE per batch.
             counters = None
             now = time.monotonic()
-            if self._run_counters and (self._closing.is_set() or now - self._counters_at >= 1.0):
+            # Added counters go with every batch: a worker that dies loses none of
+            # the requests behind the outcomes it stored.
+            due = self._add_counters or self._closing.is_set() or now - self._counters_at >= 1.0
+            if self._run_counters and due:
                 counters = self._run_counters()
                 self._counters_at = now
-            self._store.write_outcomes(outcomes, counters)
+                if self._add_counters:
+                    now_values = counters
+                    counters = {k: v - self._saved.get(k, 0) for k, v in now_values.items()}
+                    self._saved = dict(now_values)
+            self._store.write_outcomes(outcomes, counters, add_counters=self._add_counters)
             self.written += len(outcomes)
         except BaseException as exc:  # surfaced to the engine on its next put or close
             self._error = exc
