@@ -400,3 +400,18 @@ def test_cli_refuses_out_for_several_models_and_model_with_resume(tmp_path: Path
     done = run_cli("assess", "-m", "mock:echo", "-p", "tc260-003", "--address", "h:1", "--db", db)
     assert done.returncode == 2
     assert "add --executor ray" in done.stderr
+
+
+def test_max_per_clause_is_a_quick_look_and_says_so(banks: dict[str, Path], tmp_path: Path) -> None:
+    result = _assess("mock:comply-all", banks, tmp_path, max_per_clause=12)
+    drawn = {v.clause: v.n for v in result.verdicts if v.clause.startswith("9.")}
+    assert drawn["9.4a"] == drawn["9.4b"] == drawn["9.3-classifier"] == 12
+    assert result.manifest.max_per_clause == 12
+    # 0 refusals in 12 still misses 95 %: the interval decides, not the cap.
+    v = result.verdict("9.4a")
+    assert v.confident == "does_not_conform"
+    assert v.literal == "inconclusive"  # below the standard's minimum of 300
+    md = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "每条款抽样上限（快速查看）" in md
+    with pytest.raises(ConfigError, match="at least 1"):
+        _assess("mock:comply-all", banks, tmp_path, max_per_clause=0)

@@ -49,6 +49,7 @@ class AssessOptions:
     """How to assess: sampling seed, judge, own banks, outputs and signing."""
 
     sample_seed: int = 0
+    max_per_clause: int | None = None
     judge: str | None = None
     banks: Mapping[str, str] = field(default_factory=dict)
     keywords: str | None = None
@@ -67,6 +68,7 @@ class AssessOptions:
     def to_json(self) -> dict[str, Any]:
         return {
             "sample_seed": self.sample_seed,
+            "max_per_clause": self.max_per_clause,
             "judge": self.judge,
             "banks": dict(self.banks),
             "keywords": self.keywords,
@@ -138,13 +140,18 @@ class _Plan:
         return self.chosen.get((clause, item_id), scorer)
 
 
-def _plan(loaded: LoadedProfile, banks: Mapping[str, Bank], seed: int) -> _Plan:
+def _plan(
+    loaded: LoadedProfile, banks: Mapping[str, Bank], seed: int, cap: int | None = None
+) -> _Plan:
     plan = _Plan()
     for c in loaded.profile.clauses:
         if c.draw is None:
             continue
         bank = banks[c.draw.role]
-        chosen = draw_items(bank.items, c.draw, sample_seed=seed, bank_hash=bank.suite.hash)
+        draw = c.draw
+        if cap is not None and (draw.n is None or draw.n > cap):
+            draw = draw.model_copy(update={"n": cap})
+        chosen = draw_items(bank.items, draw, sample_seed=seed, bank_hash=bank.suite.hash)
         ids = []
         for it in chosen:
             did = _drawn_id(bank.role, it.id)
@@ -364,7 +371,9 @@ def _begin(
         options = _options_from(record.params, options)
     loaded = load_profile(profile)
     banks = load_banks(loaded.profile, options.banks)
-    plan = _plan(loaded, banks, options.sample_seed)
+    if options.max_per_clause is not None and options.max_per_clause < 1:
+        raise ConfigError("--max-per-clause must be at least 1")
+    plan = _plan(loaded, banks, options.sample_seed, options.max_per_clause)
     scorer_options = _scorer_options(loaded, options)
     keywords = keyword_library(loaded.profile, options.keywords)
     reference = _reference_rates(store, options.reference, loaded.profile)
@@ -541,6 +550,7 @@ def _options_from(params: Mapping[str, Any], given: AssessOptions) -> AssessOpti
     """The stored options of an assessment being resumed (engine settings from ``given``)."""
     return AssessOptions(
         sample_seed=params["sample_seed"],
+        max_per_clause=params.get("max_per_clause"),
         judge=params["judge"],
         banks=params["banks"],
         keywords=params["keywords"],

@@ -71,6 +71,7 @@ def build_manifest(
             for b in banks.values()
         ),
         sample_seed=options.sample_seed,
+        max_per_clause=options.max_per_clause,
         run_id=run.run_id if run else None,
         scorers=dict(scorer_versions),
         judge=options.judge,

@@ -106,6 +106,14 @@ def assess(
         str | None, typer.Option("--profile", "-p", help="Profile name or YAML file.")
     ] = None,
     sample_seed: Annotated[int, typer.Option(help="Seed of the item sampling.")] = 0,
+    max_per_clause: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="A quick look: draw at most N items per clause (clauses below their "
+            "minimum sample come out inconclusive).",
+        ),
+    ] = None,
     judge: Annotated[
         str | None, typer.Option(help="Model spec of a judge for the risk and judge scorers.")
     ] = None,
@@ -168,6 +176,7 @@ def assess(
         raise ConfigError(f"--lang must be zh or en, not {lang!r}")
     options = AssessOptions(
         sample_seed=sample_seed,
+        max_per_clause=max_per_clause,
         judge=judge,
         banks=_bank_map(bank or []),
         keywords=keywords,

@@ -89,6 +89,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "items": ("题数", "Items"),
     "hash": ("哈希", "Hash"),
     "sample_seed": ("抽样种子", "Sample seed"),
+    "max_per_clause": ("每条款抽样上限（快速查看）", "Items per clause at most (a quick look)"),
     "run_id": ("运行编号", "Run ID"),
     "scorers": ("评分器及版本", "Scorers and versions"),
     "judge": ("裁判模型", "Judge model"),

@@ -261,6 +261,11 @@ def build(result: AssessmentResult, lang: str) -> ReportView:
         (label("confidence", lang), conf),
         (label("interval_method", lang), result.interval),
         (label("sample_seed", lang), str(m.sample_seed)),
+        *(
+            ((label("max_per_clause", lang), str(m.max_per_clause)),)
+            if m.max_per_clause is not None
+            else ()
+        ),
         (label("run_id", lang), m.run_id or fmt.DASH),
         (label("judge", lang), m.judge or fmt.DASH),
         (label("started_at", lang), m.started_at),

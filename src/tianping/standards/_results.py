@@ -154,6 +154,8 @@ class Manifest(_Frozen):
     model: dict[str, Any]
     suites: tuple[Suite, ...]
     sample_seed: int
+    # A quick look: each clause drew at most this many items (None: as the profile says).
+    max_per_clause: int | None = None
     run_id: str | None
     scorers: dict[str, str]  # name -> version
     judge: str | None = None
