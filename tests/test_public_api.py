@@ -15,6 +15,7 @@ EXPECTED = {
     "AssessmentOutcome",
     "ConfigError",
     "EngineConfig",
+    "ExecutorSpec",
     "GenerationParams",
     "Item",
     "ModelError",

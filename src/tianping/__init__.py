@@ -21,7 +21,7 @@ if TYPE_CHECKING:
         SuiteError,
         TianpingError,
     )
-    from .engine import EngineConfig, RunResult
+    from .engine import EngineConfig, ExecutorSpec, RunResult
     from .suites import Suite, load_suite
 
 _LAZY = {
@@ -41,6 +41,7 @@ _LAZY = {
     "SuiteError": ".core",
     "TianpingError": ".core",
     "EngineConfig": ".engine",
+    "ExecutorSpec": ".engine",
     "RunResult": ".engine",
     "Suite": ".suites",
     "load_suite": ".suites",
@@ -54,6 +55,7 @@ __all__ = [
     "AssessmentOutcome",
     "ConfigError",
     "EngineConfig",
+    "ExecutorSpec",
     "GenerationParams",
     "Item",
     "ModelError",
