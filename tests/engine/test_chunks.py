@@ -7,13 +7,14 @@ counters to the run's; running a chunk again sends nothing.
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import MockServer, write_suite
+from conftest import MockServer, free_port, run_cli, write_suite
 from tianping.core import ConfigError
 from tianping.engine import (
     Chunk,
@@ -117,12 +118,63 @@ def test_chunks_fill_a_run_once_and_add_their_counters(
         run = prepare_run(server.spec, str(suite), store=store, config=config)
         close_adapter(run)
         results = [run_chunk(store_url, c, config) for c in plan_chunks(run.run_id, 50, 20)]
-        assert [r.completed for r in results] == [20, 20, 10]
-        assert sum(r.requests_sent for r in results) == 50
+        assert [r.counters.completed for r in results] == [20, 20, 10]
+        assert sum(r.counters.requests_sent for r in results) == 50
         rec = store.get_run(run.run_id)
         assert (rec.completed, rec.failed, rec.requests_sent) == (50, 0, 50)
         # Again (a retried chunk): every item is already stored, nothing is sent.
         again = run_chunk(store_url, Chunk(run.run_id, 0, 50), config)
-        assert (again.already_done, again.completed, again.requests_sent) == (50, 0, 0)
+        done = again.counters
+        assert (done.already_done, done.completed, done.requests_sent) == (50, 0, 0)
         assert store.get_run(run.run_id).requests_sent == 50
     assert server.stats()["requests"] == 50
+
+
+def test_no_cluster_at_the_address_is_a_quick_clear_error(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path}/t.db"
+    address = f"127.0.0.1:{free_port()}"  # nothing listens there
+    started = time.monotonic()
+    done = run_cli(
+        "run", "-m", "mock:echo", "-s", "sample", "--executor", "ray", "--address", address,
+        "--db", db,
+    )  # fmt: skip
+    assert time.monotonic() - started < 30  # Ray alone would keep trying for minutes
+    assert done.returncode == 6, done.stderr
+    assert f"No Ray cluster answers at {address}" in done.stderr
+    assert "ray start --head" in done.stderr
+    with Store.open(db) as store:
+        [run] = store.list_runs(5)
+    assert (run.status, run.completed) == ("failed", 0)  # marked, to be resumed
+    assert "No Ray cluster" in (run.error or "")
+    done = run_cli("run", "-m", "mock:echo", "-s", "sample", "--executor", "ray",
+                   "--address", "nohost", "--db", db)  # fmt: skip
+    assert done.returncode == 2
+    assert "--address takes HOST:PORT" in done.stderr
+
+
+def test_a_chunk_stops_when_the_driver_marks_its_run(
+    mockserver: Callable[..., MockServer], tmp_path: Path
+) -> None:
+    import threading
+
+    server = mockserver(latency_ms=100, slots=4)
+    suite = write_suite(tmp_path / "s.jsonl", 200)  # 5 s of work at 4 in flight
+    db = f"sqlite:///{tmp_path}/t.db"
+    config = EngineConfig(concurrency=4)
+    with Store.open(db) as store:
+        run = prepare_run(server.spec, str(suite), store=store, config=config)
+        close_adapter(run)
+        results: list[Any] = []
+        worker = threading.Thread(
+            target=lambda: results.append(run_chunk(db, Chunk(run.run_id, 0, 200), config))
+        )
+        worker.start()
+        time.sleep(1.0)
+        store.update_run(run.run_id, status="interrupted")
+        stopped_at = time.monotonic()
+        worker.join(10)
+        assert time.monotonic() - stopped_at < 2  # seen within the 0.5 s poll
+        [result] = results
+        assert result.stopped
+        assert 0 < result.counters.completed < 200
+        assert store.get_run(run.run_id).completed == result.counters.completed  # all stored

@@ -186,6 +186,45 @@ def test_assess_two_models_as_chunks_on_the_cluster(
         assert _count(store, responses) == 120
 
 
+def _start_run(
+    model: str, suite: Path, cluster: str, db: str, chunk_size: int, *extra: str
+) -> subprocess.Popen[str]:
+    """``tianping run --executor ray`` as a driver in a subprocess."""
+    args = ["run", "--model", model, "--suite", str(suite), "--executor", "ray"]
+    args += ["--address", cluster, "--chunk-size", str(chunk_size), "--db", db, *extra]
+    return subprocess.Popen(
+        tianping_cmd(*args),
+        env=cli_env(),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _stored_at_least(
+    store: Store, proc: subprocess.Popen[str], n: int, ready: Callable[[], bool] = lambda: True
+) -> str:
+    """Wait until the newest run has ``n`` outcomes stored and ``ready()``; its id."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        runs = store.list_runs(1)
+        if runs and _count(store, run_items, run_id=runs[0].id) >= n and ready():
+            return runs[0].id
+        time.sleep(0.02)
+    raise AssertionError(f"fewer than {n} outcomes were stored within 90 s")
+
+
+def _ended(proc: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    try:
+        return proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     cluster: str, store_url: str, mockserver: Callable[..., MockServer], tmp_path: Path
 ) -> None:
@@ -193,47 +232,18 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     server = mockserver(latency_ms=100, slots=16)
     suite = write_suite(tmp_path / "kill.jsonl", n)
     with Store.open(store_url) as store:
-        proc = subprocess.Popen(
-            tianping_cmd(
-                "run",
-                "--model",
-                server.spec,
-                "--suite",
-                str(suite),
-                "--executor",
-                "ray",
-                "--address",
-                cluster,
-                "--chunk-size",
-                "100",
-                "--json",
-                "--db",
-                store_url,
-            ),
-            env=cli_env(),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        killed: list[int] = []
+        proc = _start_run(server.spec, suite, cluster, store_url, 100, "--json")
+        pids: list[int] = []
+
+        def busy() -> bool:
+            pids[:] = _chunk_workers()
+            return bool(pids)
+
         try:
-            deadline = time.monotonic() + 90
-            while not killed and time.monotonic() < deadline:
-                assert proc.poll() is None, proc.communicate()
-                runs = store.list_runs(1)
-                done = _count(store, run_items, run_id=runs[0].id) if runs else 0
-                workers = _chunk_workers()
-                if done >= n // 5 and workers:
-                    os.kill(workers[0], signal.SIGKILL)
-                    killed.append(workers[0])
-                time.sleep(0.02)
-            assert killed, "no chunk worker to kill"
-            out, err = proc.communicate(timeout=120)
+            _stored_at_least(store, proc, n // 5, busy)
+            os.kill(pids[0], signal.SIGKILL)  # a worker in the middle of a chunk
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            out, err = _ended(proc, 120)
         assert proc.returncode == 0, out + err
         result = json.loads(out.strip().splitlines()[-1])
         assert (result["status"], result["completed"], result["failed"]) == ("completed", n, 0)
@@ -308,45 +318,12 @@ def test_driver_interrupted_then_resumed(
     suite = write_suite(tmp_path / "int.jsonl", n)
     db = f"sqlite:///{tmp_path}/t.db"
     with Store.open(db) as store:
-        proc = subprocess.Popen(
-            tianping_cmd(
-                "run",
-                "--model",
-                server.spec,
-                "--suite",
-                str(suite),
-                "--executor",
-                "ray",
-                "--address",
-                cluster,
-                "--chunk-size",
-                "50",
-                "--db",
-                db,
-            ),
-            env=cli_env(),
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        proc = _start_run(server.spec, suite, cluster, db, 50)
         try:
-            deadline = time.monotonic() + 90
-            run_id = None
-            while time.monotonic() < deadline:
-                assert proc.poll() is None, proc.communicate()
-                runs = store.list_runs(1)
-                if runs and _count(store, run_items, run_id=runs[0].id) >= n // 5:
-                    run_id = runs[0].id
-                    break
-                time.sleep(0.02)
-            assert run_id is not None
+            run_id = _stored_at_least(store, proc, n // 5)
             proc.send_signal(signal.SIGINT)
-            out, err = proc.communicate(timeout=60)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            out, err = _ended(proc, 60)
         assert proc.returncode == 130, out + err
         assert f"tianping run --resume {run_id}" in out + err
         rec = store.get_run(run_id)

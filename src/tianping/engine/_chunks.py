@@ -5,20 +5,26 @@ shared store, builds the run's model, and sends the chunk's items through the
 same pipeline as a local run, resuming: items the run already has are skipped
 and answers already stored are reused by request key. So a chunk that is
 retried after its worker died sends only what the dead worker had not yet
-written, and nothing is stored twice.
+written, and nothing is stored twice. The driver stops a run's chunks by
+changing the run's status in the store (interrupted, failed): each worker
+checks it twice a second, stores what it has and returns.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Coroutine
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..adapters import AdapterOptions, build_adapter
 from ..core import GenerationParams, RunError
 from ..store import OutcomeWriter, Store
 from ._scheduler import Counters, EngineConfig, FatalModelError, Pipeline
+
+STOP_POLL_S = 0.5  # how often a worker checks that its run is still wanted
 
 
 @dataclass(frozen=True)
@@ -39,18 +45,9 @@ class ChunkResult:
     """What one chunk did; ``fatal`` is set when the model can answer nothing more."""
 
     chunk: Chunk
-    completed: int = 0
-    failed: int = 0
-    already_done: int = 0
-    cache_hits: int = 0
-    requests_sent: int = 0
-    retries: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-    identities: dict[str, int] = field(default_factory=dict)
+    counters: Counters
     fatal: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+    stopped: bool = False  # the driver stopped the run before the chunk finished
 
 
 def plan_chunks(run_id: str, n_items: int, size: int) -> list[Chunk]:
@@ -105,34 +102,50 @@ def run_chunk(store_url: str, chunk: Chunk, config: EngineConfig) -> ChunkResult
             adapter, store, writer, record.id, params, config, counters, resuming=True
         )
         fatal: str | None = None
+        pages = store.iter_suite_items(
+            record.suite_hash,
+            first_page=config.concurrency * 2,
+            start=chunk.start,
+            stop=chunk.stop,
+        )
 
-        async def main() -> None:
+        async def main() -> bool:
             try:
-                pages = store.iter_suite_items(
-                    record.suite_hash,
-                    first_page=config.concurrency * 2,
-                    start=chunk.start,
-                    stop=chunk.stop,
-                )
-                await pipeline.run(pages)
+                return await _until_stopped(pipeline.run(pages), store, record.id)
             finally:
                 await adapter.aclose()
 
+        stopped = False
         try:
-            asyncio.run(main())
+            stopped = asyncio.run(main())
         except FatalModelError as exc:
             fatal = str(exc)
         finally:
             writer.close()
-        return ChunkResult(
-            chunk,
-            completed=counters.completed,
-            failed=counters.failed,
-            already_done=counters.already_done,
-            cache_hits=counters.cache_hits,
-            requests_sent=counters.requests_sent,
-            retries=counters.retries,
-            errors=dict(counters.errors),
-            identities=dict(counters.identities),
-            fatal=fatal,
-        )
+        return ChunkResult(chunk, counters, fatal, stopped)
+
+
+async def _until_stopped(work: Coroutine[Any, Any, None], store: Store, run_id: str) -> bool:
+    """Run ``work`` unless the run stops being ``running`` (the driver's stop signal).
+
+    True when it was stopped: what it had not stored is left for a resume.
+    """
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_watch(store, run_id))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+    if task.done():
+        task.result()  # a fatal model error goes up
+        return False
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return True
+
+
+async def _watch(store: Store, run_id: str) -> None:
+    # The signal is in the database (the driver may be on another machine): polled.
+    while await asyncio.to_thread(store.run_status, run_id) == "running":  # noqa: ASYNC110
+        await asyncio.sleep(STOP_POLL_S)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core import ConfigError
+from ..core import ConfigError, RunError
 from ..store import Store
 from ._chunks import Chunk, ChunkResult, plan_chunks, run_chunk, share
 from ._executors import ExecutorSpec
@@ -227,41 +228,47 @@ class _Driver:
             self._fail(state, f"items {chunk.start}-{chunk.stop - 1}: {_describe(exc)}")
             return
         state.results.append(result)
-        self.counters.retries += result.retries
-        self.counters.requests_sent += result.requests_sent
-        for name, n in result.errors.items():
+        done = result.counters
+        self.counters.retries += done.retries
+        self.counters.requests_sent += done.requests_sent
+        for name, n in done.errors.items():
             self.counters.errors[name] = self.counters.errors.get(name, 0) + n
         if result.fatal is not None:
             self._fail(state, result.fatal)
 
     def _fail(self, state: _RunState, error: str) -> None:
-        """Stop one run: nothing more is sent for it; the others go on."""
+        """Stop one run: its workers see the status and stop; the other runs go on."""
         if state.status != "failed":
             state.status, state.error = "failed", error
+            self.store.update_run(state.run.run_id, status="failed", error=error)
         state.pending.clear()
-        for ref, (owner, _) in list(self.refs.items()):
-            if owner is state:
-                self.ray.cancel(ref)
 
     def _poll(self) -> None:
         counts = self.store.run_counts(self.ids)
         done = sum(c["completed"] for c in counts.values())
         self.counters.completed = max(0, done - self.base_done)
         self.counters.failed = sum(c["failed"] for c in counts.values())
-        self.counters.cache_hits = max(0, sum(c["cache_hits"] for c in counts.values()))
+        hits = sum(c["cache_hits"] for c in counts.values())
+        self.counters.cache_hits = max(0, hits - self.base_hits)
 
     def _cancel_all(self) -> None:
+        """Ctrl-C: the workers see their runs interrupted, store what they have and stop.
+
+        (Stopping them through the store rather than ``ray.cancel`` also avoids a Ray
+        2.60 driver abort when a cancelled task's reply arrives.)
+        """
         for state in self.states:
-            if not state.settled:
+            if not state.settled and state.status == "completed":
                 state.status, state.error = "interrupted", "interrupted by the user"
+                self.store.update_run(state.run.run_id, status="interrupted")
             state.pending.clear()
-        refs = list(self.refs)
-        for ref in refs:
-            self.ray.cancel(ref)  # a KeyboardInterrupt in the worker: it stores what it has
-        if refs:
-            _, left = self.ray.wait(refs, num_returns=len(refs), timeout=CANCEL_GRACE_S)
-            for ref in left:
-                self.ray.cancel(ref, force=True)
+        deadline = time.monotonic() + CANCEL_GRACE_S
+        while self.refs and time.monotonic() < deadline:
+            ready, _ = self.ray.wait(list(self.refs), num_returns=1, timeout=0.5)
+            for ref in ready:
+                self._collect(ref)
+        for ref in self.refs:  # a worker that did not stop in time
+            self.ray.cancel(ref, force=True)
         self.refs.clear()
 
     def _finish(self, state: _RunState) -> RunResult:
@@ -271,12 +278,12 @@ class _Driver:
             total=run.n_items,
             requests_sent=record.requests_sent - run.base_requests,
             retries=record.retries - run.base_retries,
-            cache_hits=sum(r.cache_hits for r in state.results),
+            cache_hits=sum(r.counters.cache_hits for r in state.results),
         )
         for result in state.results:
-            for name, n in result.errors.items():
+            for name, n in result.counters.errors.items():
                 counters.errors[name] = counters.errors.get(name, 0) + n
-            for ident, n in result.identities.items():
+            for ident, n in result.counters.identities.items():
                 counters.identities[ident] = counters.identities.get(ident, 0) + n
         return finish_run(self.store, run, state.error, counters, None, status=state.status)
 
@@ -289,6 +296,22 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first[0] if first else ''}"
 
 
+def probe(address: str, timeout: float = 5.0) -> None:
+    """Fail fast when nothing listens at ``address`` (Ray itself waits minutes)."""
+    if address in ("auto", "local"):
+        return
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"--address takes HOST:PORT (or auto), not {address!r}.")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise RunError(
+            f"No Ray cluster answers at {address} ({exc.strerror or exc}). Start one with "
+            "`ray start --head`, or leave out --address to start one here."
+        ) from exc
+
+
 def execute_on_ray(
     store: Store,
     runs: list[PreparedRun],
@@ -297,16 +320,32 @@ def execute_on_ray(
     show_progress: bool | None = None,
 ) -> list[RunResult]:
     """Execute ``runs`` as chunks on a Ray cluster; results in the order given."""
-    if spec.address is not None and "RAY_AUTH_MODE" not in os.environ and _token_available():
-        # A cluster started by `ray start` asks for its token (Ray >= 2.52), and a client
-        # sends it only in token mode, read when Ray is imported. A cluster without
-        # authentication ignores it.
-        os.environ["RAY_AUTH_MODE"] = "token"
-    ray = import_ray()
-    worker_store_url(store)  # an in-memory store fails here, before a cluster starts
-    env = _forwarded_env(runs)
     for run in runs:
         close_adapter(run)  # the driver sends nothing itself
-    with _Cluster(ray, spec, env) as slots:
+    try:
+        if spec.address is not None:
+            probe(spec.address)
+            if "RAY_AUTH_MODE" not in os.environ and _token_available():
+                # A cluster started by `ray start` asks for its token (Ray >= 2.52), and a
+                # client sends it only in token mode, read when Ray is imported. A cluster
+                # without authentication ignores it.
+                os.environ["RAY_AUTH_MODE"] = "token"
+        ray = import_ray()
+        worker_store_url(store)  # an in-memory store fails here, before a cluster starts
+        cluster = _Cluster(ray, spec, _forwarded_env(runs))
+        slots = cluster.__enter__()
+    except Exception as exc:
+        # Nothing was sent: the runs are marked, to be resumed once the cluster is there.
+        for run in runs:
+            finish_run(store, run, f"{type(exc).__name__}: {exc}", Counters(), None)
+        raise
+    try:
         _check_reach(ray, store)
         return _Driver(ray, store, runs, spec, slots).run(show_progress)
+    except Exception as exc:
+        for run in runs:
+            if store.get_run(run.run_id).status == "running":
+                finish_run(store, run, f"{type(exc).__name__}: {exc}", Counters(), None)
+        raise
+    finally:
+        cluster.__exit__(None, None, None)

@@ -175,6 +175,12 @@ class Store(AssessmentMethods, UserMethods, CatalogMethods, ReviewMethods):
         with self._begin() as conn:
             conn.execute(update(runs).where(runs.c.id == run_id).values(**fields))
 
+    def run_status(self, run_id: str) -> str | None:
+        """A run's status alone (cheap: workers poll it); None if there is no such run."""
+        with self.engine.connect() as conn:
+            status = conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar()
+        return None if status is None else str(status)
+
     def resolve_run_id(self, run_id: str) -> str:
         """The full id of a run given its id or a unique prefix of it."""
         with self.engine.connect() as conn:
