@@ -6,6 +6,7 @@ counters to the run's; running a chunk again sends nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Callable
@@ -53,7 +54,8 @@ def test_share_splits_the_run_limits_among_workers() -> None:
     assert part.concurrency == 6  # 3 x 6 >= 16: never below what one worker would get
     assert part.requests_per_second == pytest.approx(10 / 3)
     assert part.tokens_per_minute == pytest.approx(20_000)
-    assert share(config, 1) is config
+    assert share(config, 1) == dataclasses.replace(config, burst=False)
+    assert not part.burst  # a chunk's buckets start empty: no burst at each chunk's start
     assert share(EngineConfig(concurrency=2), 8).concurrency == 1
     assert share(EngineConfig(), 4).requests_per_second is None
 
@@ -65,6 +67,7 @@ def test_share_splits_the_run_limits_among_workers() -> None:
         ({"address": "10.0.0.1:6379"}, "--address names a Ray cluster: add --executor ray"),
         ({"kind": "ray", "workers": 0}, "--workers must be at least 1"),
         ({"kind": "ray", "chunk_size": 0}, "--chunk-size must be at least 1"),
+        ({"kind": "ray", "chunk_cpus": 0}, "--chunk-cpus must be between 0.01 and 64"),
     ],
 )
 def test_executor_spec_rejects_bad_settings(kwargs: dict[str, Any], message: str) -> None:

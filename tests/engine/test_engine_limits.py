@@ -104,6 +104,18 @@ def test_token_bucket_concurrent_acquirers_share_the_rate() -> None:
     assert asyncio.run(main()) >= 0.45
 
 
+def test_token_bucket_started_empty_allows_no_burst() -> None:
+    async def main(full: bool) -> float:
+        bucket = TokenBucket(20.0, full=full)  # capacity 20
+        t0 = time.monotonic()
+        for _ in range(10):
+            await bucket.acquire()
+        return time.monotonic() - t0
+
+    assert asyncio.run(main(True)) < 0.1  # the burst a full bucket allows
+    assert asyncio.run(main(False)) >= 0.45  # 10 at 20/s from empty
+
+
 def test_token_bucket_oversized_request_goes_then_others_wait() -> None:
     async def main() -> tuple[float, float]:
         bucket = TokenBucket(10.0, 10.0)

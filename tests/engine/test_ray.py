@@ -153,6 +153,8 @@ def test_assess_two_models_as_chunks_on_the_cluster(
         cluster,
         "--chunk-size",
         "25",
+        "--chunk-cpus",
+        "0.5",
         "--formats",
         "json",
         "--no-sign",
@@ -167,7 +169,7 @@ def test_assess_two_models_as_chunks_on_the_cluster(
     assert [o["model"] for o in outcomes] == models
     assert all(o["verdicts"][0]["n"] == 60 for o in outcomes)
     # One progress bar for both runs, drawn by the driver.
-    assert "2 run(s) on Ray (2 CPUs)" in done.stderr
+    assert "2 run(s) on Ray (4 chunk slots)" in done.stderr  # 2 CPUs, half a CPU a chunk
     assert server.stats()["requests"] == 120  # each model's 60 items, once
     with Store.open(store_url) as store:
         for o in outcomes:
@@ -181,8 +183,9 @@ def test_assess_two_models_as_chunks_on_the_cluster(
             executor = run.manifest["executor"]
             assert executor["kind"] == "ray"
             assert executor["address"] == cluster
+            # Two runs share the four slots: two workers each, with half the run's limits.
             assert executor["workers_per_run"] == 2
-            assert executor["worker_engine"]["concurrency"] == 8  # 16 shared by 2 workers
+            assert executor["worker_engine"]["concurrency"] == 8
         assert _count(store, responses) == 120
 
 
@@ -258,7 +261,11 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
         resent = stats["requests"] - n
         assert stats["prompts_served_more_than_once"] == resent
         assert 0 <= resent <= 16, stats
-        assert store.get_run(run_id).requests_sent >= n
+        run = store.get_run(run_id)
+        assert run.requests_sent >= n
+        # One run has both CPUs: two workers, each with half the run's concurrency.
+        assert run.manifest["executor"]["workers_per_run"] == 2
+        assert run.manifest["executor"]["worker_engine"]["concurrency"] == 8
 
 
 def test_a_model_that_stops_fails_alone(
@@ -337,3 +344,21 @@ def test_driver_interrupted_then_resumed(
         assert (data["status"], data["completed"]) == ("completed", n)
         assert data["requests_sent"] == n - before
         assert _count(store, responses) == n
+
+
+def test_without_address_a_cluster_is_started_here(tmp_path: Path) -> None:
+    if not RAY.exists():
+        pytest.skip("Ray is not installed (pip install 'tianping[scale]')")
+    db = f"sqlite:///{tmp_path}/t.db"
+    # A stale pointer to a cluster (as `ray start` leaves in /tmp/ray) is not followed.
+    env = cli_env(RAY_ADDRESS=f"127.0.0.1:{free_port()}")
+    done = run_cli(
+        "run", "-m", "mock:echo", "-s", "sample", "--executor", "ray", "--workers", "1",
+        "--chunk-size", "7", "--json", "--db", db, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (result["status"], result["completed"]) == ("completed", result["items"])
+    with Store.open(db) as store:
+        executor = store.get_run(result["run_id"]).manifest["executor"]
+    assert (executor["address"], executor["slots"], executor["chunk_size"]) == (None, 1, 7)

@@ -9,6 +9,7 @@ import typer
 from ._common import DbOption, JsonOption, console, open_store, print_json
 from ._engine_opts import (
     Address,
+    ChunkCpus,
     ChunkSize,
     Concurrency,
     Executor,
@@ -158,6 +159,7 @@ def assess(
     address: Address = None,
     workers: Workers = None,
     chunk_size: ChunkSize = 200,
+    chunk_cpus: ChunkCpus = 1.0,
     progress: ShowProgress = None,
     json_out: JsonOption = False,
     db: DbOption = None,
@@ -188,7 +190,7 @@ def assess(
         key_dir=key_dir,
         params=generation_params(temperature, max_tokens, seed),
         engine=engine_config(concurrency, timeout, rps, tpm, max_attempts),
-        executor=executor_spec(executor, address, workers, chunk_size),
+        executor=executor_spec(executor, address, workers, chunk_size, chunk_cpus),
         show_progress=progress,
         accept_failures=accept_failures,
     )

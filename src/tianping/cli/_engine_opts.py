@@ -28,9 +28,21 @@ Address = Annotated[
 ]
 Workers = Annotated[
     int | None,
-    typer.Option(min=1, help="Ray: chunks of one run in flight (default: the cluster's CPUs)."),
+    typer.Option(
+        min=1,
+        help="Ray: chunks of one run in flight (default: the cluster's CPUs shared out "
+        "among the runs).",
+    ),
 ]
 ChunkSize = Annotated[int, typer.Option(min=1, help="Ray: items per chunk.")]
+ChunkCpus = Annotated[
+    float,
+    typer.Option(
+        min=0.01,
+        max=64,
+        help="Ray: CPUs a chunk asks for (0.1 for rate-limited APIs: ten chunks per CPU).",
+    ),
+]
 ShowProgress = Annotated[
     bool | None,
     typer.Option("--progress/--no-progress", help="Default: shown on a terminal only."),
@@ -60,8 +72,14 @@ def generation_params(
 
 
 def executor_spec(
-    executor: str, address: str | None, workers: int | None, chunk_size: int
+    executor: str, address: str | None, workers: int | None, chunk_size: int, chunk_cpus: float
 ) -> ExecutorSpec:
     from ..engine import ExecutorSpec
 
-    return ExecutorSpec(kind=executor, address=address, workers=workers, chunk_size=chunk_size)
+    return ExecutorSpec(
+        kind=executor,
+        address=address,
+        workers=workers,
+        chunk_size=chunk_size,
+        chunk_cpus=chunk_cpus,
+    )

@@ -9,6 +9,7 @@ import typer
 from ._common import DbOption, JsonOption, console, open_store, print_json
 from ._engine_opts import (
     Address,
+    ChunkCpus,
     ChunkSize,
     Concurrency,
     Executor,
@@ -51,6 +52,7 @@ def run(
     address: Address = None,
     workers: Workers = None,
     chunk_size: ChunkSize = 200,
+    chunk_cpus: ChunkCpus = 1.0,
     progress: ShowProgress = None,
     json_out: JsonOption = False,
     db: DbOption = None,
@@ -60,7 +62,7 @@ def run(
     from ..engine import execute_runs, prepare_resume, prepare_run
 
     config = engine_config(concurrency, timeout, rps, tpm, max_attempts)
-    spec = executor_spec(executor, address, workers, chunk_size)
+    spec = executor_spec(executor, address, workers, chunk_size, chunk_cpus)
     if resume is None and (model is None or suite is None):
         raise ConfigError("Give --model and --suite, or --resume RUN_ID.")
     if resume is not None and (model is not None or suite is not None):

@@ -61,18 +61,21 @@ def share(config: EngineConfig, workers: int) -> EngineConfig:
     """One worker's part of a run's limits: ``workers`` of them together keep within them.
 
     Concurrency, requests per second and tokens per minute are what the model's
-    server sees from the whole run, so each worker gets a fraction.
+    server sees from the whole run, so each worker gets a fraction, and its rate
+    buckets start empty: chunks follow one another, and a full bucket at every
+    chunk's start would let a burst through each time.
     """
-    if workers <= 1:
-        return config
     return replace(
         config,
-        concurrency=max(1, math.ceil(config.concurrency / workers)),
+        burst=False,
+        concurrency=max(1, math.ceil(config.concurrency / max(1, workers))),
         requests_per_second=(
-            None if config.requests_per_second is None else config.requests_per_second / workers
+            None
+            if config.requests_per_second is None
+            else config.requests_per_second / max(1, workers)
         ),
         tokens_per_minute=(
-            None if config.tokens_per_minute is None else config.tokens_per_minute / workers
+            None if config.tokens_per_minute is None else config.tokens_per_minute / max(1, workers)
         ),
     )
 

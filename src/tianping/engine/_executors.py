@@ -19,13 +19,17 @@ class ExecutorSpec:
     """``local`` (this process) or ``ray`` (``address`` of a cluster, else a local one).
 
     ``workers`` caps the chunks of one run in flight at once (default: the
-    cluster's CPUs); the run's concurrency and rate limits are shared among them.
+    cluster's CPUs shared out among the runs, at least one each); the run's
+    concurrency and rate limits are shared among them.
     """
 
     kind: str = "local"
     address: str | None = None
     workers: int | None = None
     chunk_size: int = DEFAULT_CHUNK_SIZE
+    # Ray CPUs one chunk asks for: a chunk waiting on a rate-limited API uses a
+    # fraction of a core, so 0.1 lets a 16-CPU machine hold 160 runs' chunks.
+    chunk_cpus: float = 1.0
 
     def __post_init__(self) -> None:
         if self.kind not in EXECUTORS:
@@ -36,6 +40,8 @@ class ExecutorSpec:
             raise ConfigError("--workers must be at least 1.")
         if self.chunk_size < 1:
             raise ConfigError("--chunk-size must be at least 1.")
+        if not 0.01 <= self.chunk_cpus <= 64:
+            raise ConfigError("--chunk-cpus must be between 0.01 and 64.")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

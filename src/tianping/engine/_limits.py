@@ -15,12 +15,13 @@ class TokenBucket:
     bucket still goes, later ones wait); ``adjust`` settles an estimate.
     """
 
-    def __init__(self, rate: float, capacity: float | None = None) -> None:
+    def __init__(self, rate: float, capacity: float | None = None, *, full: bool = True) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
         self.capacity = capacity if capacity is not None else max(1.0, rate)
-        self._level = self.capacity
+        # Empty: no burst at the start (a chunk of a distributed run follows another).
+        self._level = self.capacity if full else 0.0
         self._stamp = time.monotonic()
         self._lock = asyncio.Lock()
 

@@ -78,7 +78,8 @@ class _Cluster:
         if not ray.is_initialized():
             local = self.spec.address is None
             ray.init(
-                address=self.spec.address,
+                # "local": a new cluster here, never one a `ray start` left in /tmp/ray.
+                address=self.spec.address or "local",
                 num_cpus=(self.spec.workers or os.cpu_count() or 1) if local else None,
                 include_dashboard=False,
                 log_to_driver=False,
@@ -86,7 +87,8 @@ class _Cluster:
                 runtime_env={"env_vars": self.env} if self.env else None,
             )
             self.started = True
-        return max(1, int(ray.cluster_resources().get("CPU", 1)))
+        cpus = float(ray.cluster_resources().get("CPU", 1))
+        return max(1, int(cpus / self.spec.chunk_cpus + 1e-9))
 
     def __exit__(self, *exc: object) -> None:
         if self.started:
@@ -135,7 +137,9 @@ class _Driver:
     ) -> None:
         self.ray, self.store, self.spec, self.slots = ray, store, spec, slots
         self.url = worker_store_url(store)
-        per_run = min(spec.workers or slots, slots)
+        # By default the cluster is shared out among the runs: each run's limits hold
+        # for the run, so many models at once each get their own rate.
+        per_run = min(spec.workers, slots) if spec.workers else max(1, slots // len(runs))
         gpus = float(ray.cluster_resources().get("GPU", 0))
         self.states = [
             _RunState(
@@ -149,6 +153,7 @@ class _Driver:
         self.per_run = per_run
         self.remote = ray.remote(chunk_task)
         self.refs: dict[Any, tuple[_RunState, Chunk]] = {}
+        self._next = 0  # the run whose turn it is
         self.counters = Counters(total=sum(r.n_items for r in runs))
         self.ids = [r.run_id for r in runs]
         base = store.run_counts(self.ids)
@@ -160,7 +165,7 @@ class _Driver:
         for state in self.states:
             state.run.manifest["executor"] = {
                 **self.spec.to_json(),
-                "cluster_cpus": self.slots,
+                "slots": self.slots,
                 "workers_per_run": self.per_run,
                 "worker_engine": {
                     "concurrency": state.config.concurrency,
@@ -170,7 +175,7 @@ class _Driver:
             }
             self.store.update_run(state.run.run_id, manifest=state.run.manifest)
         enabled = interactive() if show_progress is None else show_progress
-        label = f"{len(self.states)} run(s) on Ray ({self.slots} CPUs)"
+        label = f"{len(self.states)} run(s) on Ray ({self.slots} chunk slots)"
         progress = Progress(self.counters, label, enabled=enabled)
         try:
             with progress, sigterm_as_interrupt():
@@ -195,27 +200,29 @@ class _Driver:
         self._poll()
 
     def _fill(self) -> None:
-        # Round-robin over the runs, so every model moves; at most one chunk per
-        # CPU in flight, so the driver (not Ray's queue) decides what goes next.
-        moved = True
-        while moved and len(self.refs) < self.slots:
-            moved = False
-            for state in self.states:
-                if len(self.refs) >= self.slots:
-                    break
-                if state.pending and state.inflight < self.per_run:
-                    chunk = state.pending.popleft()
-                    options: dict[str, Any] = {
-                        "name": "tianping-chunk",
-                        "num_cpus": 1,
-                        "max_retries": MAX_RETRIES,
-                        "retry_exceptions": False,
-                        **state.resources,
-                    }
-                    ref = self.remote.options(**options).remote(self.url, chunk, state.config)
-                    self.refs[ref] = (state, chunk)
-                    state.inflight += 1
-                    moved = True
+        # Round-robin over the runs (starting after the last one served), so every
+        # model moves; at most one chunk per CPU in flight, so the driver, not Ray's
+        # queue, decides what goes next.
+        n = len(self.states)
+        idle = 0
+        while len(self.refs) < self.slots and idle < n:
+            state = self.states[self._next]
+            self._next = (self._next + 1) % n
+            if not state.pending or state.inflight >= self.per_run:
+                idle += 1
+                continue
+            idle = 0
+            chunk = state.pending.popleft()
+            options: dict[str, Any] = {
+                "name": "tianping-chunk",
+                "num_cpus": self.spec.chunk_cpus,
+                "max_retries": MAX_RETRIES,
+                "retry_exceptions": False,
+                **state.resources,
+            }
+            ref = self.remote.options(**options).remote(self.url, chunk, state.config)
+            self.refs[ref] = (state, chunk)
+            state.inflight += 1
 
     def _collect(self, ref: Any) -> None:
         state, chunk = self.refs.pop(ref)

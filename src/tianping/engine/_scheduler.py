@@ -32,6 +32,7 @@ class EngineConfig:
     tokens_per_minute: float | None = None
     backoff: Backoff = field(default_factory=Backoff)
     seed: int = 0
+    burst: bool = True  # rate buckets start full (False: each chunk of a shared run)
 
 
 @dataclass
@@ -117,9 +118,15 @@ class Pipeline:
         self.on_progress = on_progress or (lambda: None)
         self._rng = random.Random(config.seed)
         self._gate = Gate()
-        self._rps = TokenBucket(config.requests_per_second) if config.requests_per_second else None
+        self._rps = (
+            TokenBucket(config.requests_per_second, full=config.burst)
+            if config.requests_per_second
+            else None
+        )
         self._tpm = (
-            TokenBucket(config.tokens_per_minute / 60.0, config.tokens_per_minute)
+            TokenBucket(
+                config.tokens_per_minute / 60.0, config.tokens_per_minute, full=config.burst
+            )
             if config.tokens_per_minute
             else None
         )
