@@ -50,7 +50,11 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from engine_throughput import Mock, free_port
+from engine_throughput import (
+    Mock,
+    free_port,
+    run_args,  # the same `tianping run` arguments
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
@@ -250,25 +254,6 @@ def tianping(args: list[str], env: dict[str, str], extra_roots: tuple[int, ...] 
         "out": data,
         "started": started,
     }
-
-
-def run_args(spec: str, suite: Path, url: str, conc: int, *extra: str) -> list[str]:
-    return [
-        "run",
-        "--model",
-        spec,
-        "--suite",
-        str(suite),
-        "--concurrency",
-        str(conc),
-        "--max-tokens",
-        "16",
-        "--json",
-        "--no-progress",
-        "--db",
-        url,
-        *extra,
-    ]
 
 
 def upgrade_db(url: str, env: dict[str, str]) -> None:
