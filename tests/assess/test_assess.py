@@ -415,3 +415,26 @@ def test_max_per_clause_is_a_quick_look_and_says_so(banks: dict[str, Path], tmp_
     assert "每条款抽样上限（快速查看）" in md
     with pytest.raises(ConfigError, match="at least 1"):
         _assess("mock:comply-all", banks, tmp_path, max_per_clause=0)
+
+
+def test_a_bad_model_among_several_stops_before_anything_is_sent(
+    banks: dict[str, Path], tmp_path: Path
+) -> None:
+    from tianping.assess import assess_models
+
+    with Store.open(f"sqlite:///{tmp_path}/t.db") as store:
+        options = dataclasses.replace(_options(banks, tmp_path / "out", sign=False), out=None)
+        with pytest.raises(ConfigError, match="nosuchvendor"):
+            assess_models(
+                ["mock:comply-all", "nosuchvendor:m"], "tc260-003", store=store, options=options
+            )
+        records = {r.model_spec: r for r in store.list_assessments(5)}
+        assert {m: r.status for m, r in records.items()} == {
+            "mock:comply-all": "failed",
+            "nosuchvendor:m": "failed",
+        }
+        first = records["mock:comply-all"]
+        assert "not started" in (first.error or "")
+        assert first.run_id is not None
+        run = store.get_run(first.run_id)
+        assert (run.status, run.completed, run.requests_sent) == ("failed", 0, 0)

@@ -19,11 +19,14 @@ from typing import Any
 
 from ..core import ConfigError, GenerationParams, Item, RunError, Score
 from ..engine import (
+    Counters,
     EngineConfig,
     ExecutorSpec,
     PreparedRun,
     RunResult,
+    close_adapter,
     execute_runs,
+    finish_run,
     prepare_resume,
     prepare_run,
 )
@@ -412,7 +415,11 @@ def _begin(
     )
     if plan.items:
         sample = _write_sample(plan, out_dir / "sample", loaded.profile.name)
-        pending.run = _prepare_run(model, sample, store, record, options)
+        try:
+            pending.run = _prepare_run(model, sample, store, record, options)
+        except Exception as exc:  # a bad model spec: this assessment never starts
+            store.update_assessment(record.id, status="failed", error=f"not started: {exc}")
+            raise
     return pending
 
 
@@ -514,9 +521,22 @@ def assess_models(
     stages = Stages(_progress_enabled(options))
     if resume:
         ids = dict.fromkeys(store.get_assessment(rid).id for rid in resume)
-        pending = [_begin("", "", store, options, rid, stages) for rid in ids]
+        starts: list[tuple[str, str, str | None]] = [("", "", rid) for rid in ids]
     else:
-        pending = [_begin(m, profile, store, options, None, stages) for m in models]
+        starts = [(m, profile, None) for m in models]
+    pending: list[_Pending] = []
+    for model, prof, rid in starts:
+        try:
+            pending.append(_begin(model, prof, store, options, rid, stages))
+        except Exception as exc:
+            # One bad model spec stops them all before anything is sent: the ones
+            # already begun are closed and marked, not left running.
+            for p in pending:
+                if p.run is not None:
+                    close_adapter(p.run)
+                    finish_run(store, p.run, f"not started: {exc}", Counters(), None)
+                store.update_assessment(p.record.id, status="failed", error=f"not started: {exc}")
+            raise
     to_run = [p for p in pending if p.run is not None]
     runs = execute_runs(
         store,

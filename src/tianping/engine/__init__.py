@@ -5,7 +5,16 @@ from ._executors import EXECUTORS, ExecutorSpec, execute_runs
 from ._imports import import_responses
 from ._keys import request_key
 from ._limits import Backoff, Gate, TokenBucket
-from ._runs import PreparedRun, RunResult, prepare_resume, prepare_run, resume_run, start_run
+from ._runs import (
+    PreparedRun,
+    RunResult,
+    close_adapter,
+    finish_run,
+    prepare_resume,
+    prepare_run,
+    resume_run,
+    start_run,
+)
 from ._scheduler import Counters, EngineConfig, FatalModelError, Pipeline
 
 __all__ = [
@@ -22,7 +31,9 @@ __all__ = [
     "PreparedRun",
     "RunResult",
     "TokenBucket",
+    "close_adapter",
     "execute_runs",
+    "finish_run",
     "import_responses",
     "plan_chunks",
     "prepare_resume",
