@@ -19,9 +19,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..adapters import AdapterOptions, build_adapter
-from ..core import GenerationParams, RunError
+from ..core import GenerationParams
 from ..store import OutcomeWriter, Store
+from ._runs import rebuild_adapter
 from ._scheduler import Counters, EngineConfig, FatalModelError, Pipeline
 
 STOP_POLL_S = 0.5  # how often a worker checks that its run is still wanted
@@ -84,17 +84,8 @@ def run_chunk(store_url: str, chunk: Chunk, config: EngineConfig) -> ChunkResult
     """Send one chunk's unfinished items and store their outcomes (in a worker)."""
     with Store.open(store_url, migrate=False) as store:
         record = store.get_run(chunk.run_id)
-        manifest = record.manifest
-        params = GenerationParams.model_validate(manifest["params"]["requested"])
-        adapter = build_adapter(
-            record.model_spec,
-            AdapterOptions(timeout=config.timeout, max_connections=config.concurrency),
-        )
-        if adapter.identity != manifest.get("model", {}).get("identity", adapter.identity):
-            raise RunError(
-                f"Run {record.id}: on this worker the model spec {record.model_spec} "
-                "resolves to a different model than on the driver."
-            )
+        params = GenerationParams.model_validate(record.manifest["params"]["requested"])
+        adapter = rebuild_adapter(record, config)
         counters = Counters(total=chunk.size)
 
         def totals() -> dict[str, int]:

@@ -133,10 +133,15 @@ class _RunState:
 
 class _Driver:
     def __init__(
-        self, ray: Any, store: Store, runs: list[PreparedRun], spec: ExecutorSpec, slots: int
+        self,
+        ray: Any,
+        store: Store,
+        url: str,
+        runs: list[PreparedRun],
+        spec: ExecutorSpec,
+        slots: int,
     ) -> None:
-        self.ray, self.store, self.spec, self.slots = ray, store, spec, slots
-        self.url = worker_store_url(store)
+        self.ray, self.store, self.url, self.spec, self.slots = ray, store, url, spec, slots
         # By default the cluster is shared out among the runs: each run's limits hold
         # for the run, so many models at once each get their own rate.
         per_run = min(spec.workers, slots) if spec.workers else max(1, slots // len(runs))
@@ -342,7 +347,7 @@ def execute_on_ray(
                 # without authentication ignores it.
                 os.environ["RAY_AUTH_MODE"] = "token"
         ray = import_ray()
-        worker_store_url(store)  # an in-memory store fails here, before a cluster starts
+        url = worker_store_url(store)  # an in-memory store fails here, before a cluster starts
         cluster = _Cluster(ray, spec, _forwarded_env(runs))
         slots = cluster.__enter__()
     except Exception as exc:
@@ -352,7 +357,7 @@ def execute_on_ray(
         raise
     try:
         _check_reach(ray, store)
-        return _Driver(ray, store, runs, spec, slots).run(show_progress)
+        return _Driver(ray, store, url, runs, spec, slots).run(show_progress)
     except Exception as exc:
         for run in runs:
             if store.get_run(run.run_id).status == "running":

@@ -175,12 +175,7 @@ def prepare_resume(run_id: str, *, store: Store, config: EngineConfig | None = N
     manifest = dict(record.manifest)
     config = config or _config_from_json(manifest.get("engine", {}))
     params = GenerationParams.model_validate(manifest["params"]["requested"])
-    adapter = build_adapter(
-        record.model_spec,
-        AdapterOptions(timeout=config.timeout, max_connections=config.concurrency),
-    )
-    if adapter.identity != manifest.get("model", {}).get("identity", adapter.identity):
-        raise RunError(f"Run {record.id}: the model spec no longer resolves to the same model.")
+    adapter = rebuild_adapter(record, config)
     manifest["process"] = {"host": socket.gethostname(), "pid": os.getpid()}
     manifest.setdefault("resumed_at", []).append(_iso(started))
     store.update_run(record.id, status="running", manifest=manifest, error=None)
@@ -196,6 +191,21 @@ def prepare_resume(run_id: str, *, store: Store, config: EngineConfig | None = N
         base_requests=record.requests_sent,
         base_retries=record.retries,
     )
+
+
+def rebuild_adapter(record: RunRecord, config: EngineConfig) -> Adapter:
+    """The adapter of a stored run, here (a resume, a cluster worker): the same model
+    it was started with, or a RunError."""
+    adapter = build_adapter(
+        record.model_spec,
+        AdapterOptions(timeout=config.timeout, max_connections=config.concurrency),
+    )
+    if adapter.identity != record.manifest.get("model", {}).get("identity", adapter.identity):
+        raise RunError(
+            f"Run {record.id}: the model spec {record.model_spec} no longer resolves "
+            f"to the same model on {socket.gethostname()}."
+        )
+    return adapter
 
 
 def start_run(
